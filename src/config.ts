@@ -1,0 +1,114 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+
+const hostPort = /^[^\s:,]+:\d{1,5}$/;
+
+const listOf = (itemCheck: (s: string) => boolean, what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === "") return undefined;
+      const items = raw.split(",").map((s) => s.trim());
+      for (const item of items) {
+        if (!itemCheck(item)) {
+          ctx.addIssue({ code: "custom", message: `"${item}" is not ${what}` });
+          return z.NEVER;
+        }
+      }
+      return items;
+    });
+
+const isRedisUrl = (s: string) => /^rediss?:\/\/[^\s]+$/.test(s);
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgresql:// URL")
+    .default("postgresql://postgres@127.0.0.1:5432/coupons"),
+  REDIS_URL: z.string().refine(isRedisUrl, "must be a redis:// URL").default("redis://127.0.0.1:6379"),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w.:-]{0,64}$/, "may hold only letters, digits and _ . : - (at most 64)")
+    .default(""),
+  REDIS_CLUSTER_NODES: listOf((s) => hostPort.test(s), "host:port"),
+  REDLOCK_NODES: listOf(isRedisUrl, "a redis:// URL"),
+  REDIS_FALLBACK: z.enum(["none", "postgres"]).default("none"),
+  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  QUEUE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  QUEUE_VISIBILITY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  LOCK_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(3_000),
+  LOCK_LEASE_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
+  LOCK_FAULT_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  BENCH_NOOP_ROUTE: z.enum(["true", "false"]).default("false"),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+});
+
+type Env = z.infer<typeof schema>;
+
+export interface Config {
+  readonly port: number;
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  /** Prepended to every key, so several deployments (or test files) can share one Redis. */
+  readonly redisKeyPrefix: string;
+  readonly redisClusterNodes: readonly string[] | undefined;
+  readonly redlockNodes: readonly string[] | undefined;
+  readonly redisFallback: "none" | "postgres";
+  readonly adminToken: string;
+  /** True when ADMIN_TOKEN was not set and a random one was made. */
+  readonly adminTokenGenerated: boolean;
+  readonly workers: number;
+  readonly dbPoolSize: number;
+  readonly logLevel: Env["LOG_LEVEL"];
+  readonly shutdownTimeoutMs: number;
+  /** How long a lock-strategy request waits for the coupon's lock before 503 BUSY. */
+  readonly lockWaitMs: number;
+  /** The lock's lease; a watchdog extends it while the holder works. */
+  readonly lockLeaseMs: number;
+  /** Fault injection for tests only: a pause inside the lock's critical section. */
+  readonly lockFaultPauseMs: number;
+  /** Serves POST /bench/noop: the issue route's middleware and validation, no Redis or PostgreSQL. */
+  readonly benchNoopRoute: boolean;
+  /** Queue entries persisted per transaction. */
+  readonly queueBatchSize: number;
+  /** A queue worker silent this long loses its batch to the other workers. */
+  readonly queueVisibilityTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Validates the environment once; throws ConfigError with one line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`Invalid configuration: ${String(issue.path[0])} ${issue.message}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES && Object.freeze(e.REDIS_CLUSTER_NODES),
+    redlockNodes: e.REDLOCK_NODES && Object.freeze(e.REDLOCK_NODES),
+    redisFallback: e.REDIS_FALLBACK,
+    adminToken: e.ADMIN_TOKEN ?? randomBytes(24).toString("base64url"),
+    adminTokenGenerated: e.ADMIN_TOKEN === undefined,
+    workers: e.WORKERS,
+    dbPoolSize: e.DB_POOL_SIZE,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    benchNoopRoute: e.BENCH_NOOP_ROUTE === "true",
+    lockWaitMs: e.LOCK_WAIT_MS,
+    lockLeaseMs: e.LOCK_LEASE_MS,
+    lockFaultPauseMs: e.LOCK_FAULT_PAUSE_MS,
+    queueBatchSize: e.QUEUE_BATCH_SIZE,
+    queueVisibilityTimeoutMs: e.QUEUE_VISIBILITY_TIMEOUT_MS,
+  });
+}

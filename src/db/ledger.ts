@@ -1,0 +1,213 @@
+import type { Pool, PoolClient, QueryConfig, QueryResultRow } from "pg";
+import { unavailable } from "../errors";
+import { isCheckViolation, isUniqueViolation, orUnavailable } from "./pg-errors";
+
+/**
+ * The statements that write the ledger. Each bumps Coupon.issuedCount in the
+ * same statement as its inserts, so the table's CHECK (issuedCount <=
+ * totalQuantity) makes PostgreSQL refuse any over-issue by itself (SPEC I1).
+ * They are plain SQL on the pool Prisma also uses: they run once per
+ * request, and named statements skip re-parsing.
+ */
+
+export type SingleIssueResult = "issued" | "duplicate" | "sold-out" | "fenced";
+
+const ISSUE_ONE = `
+WITH existing AS (
+  SELECT 1 FROM "UserCoupon" WHERE "couponId" = $1 AND "userId" = $2
+), bump AS (
+  UPDATE "Coupon"
+     SET "issuedCount" = "issuedCount" + 1,
+         "fenceToken" = COALESCE($3::bigint, "fenceToken")
+   WHERE id = $1
+     AND "issuedCount" < "totalQuantity"
+     AND ($3::bigint IS NULL OR "fenceToken" <= $3::bigint)
+     AND NOT EXISTS (SELECT 1 FROM existing)
+  RETURNING id
+), ins AS (
+  INSERT INTO "UserCoupon" ("couponId", "userId") SELECT id, $2 FROM bump RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM existing) AS duplicate,
+       EXISTS (SELECT 1 FROM ins) AS issued,
+       ($3::bigint IS NOT NULL AND (SELECT "fenceToken" FROM "Coupon" WHERE id = $1) > $3::bigint) AS fenced`;
+
+const ISSUE_BATCH = `
+WITH ins AS (
+  INSERT INTO "UserCoupon" ("couponId", "userId")
+  SELECT $1, u FROM unnest($2::bigint[]) WITH ORDINALITY AS t(u, n) ORDER BY n
+  ON CONFLICT ("couponId", "userId") DO NOTHING
+  RETURNING "userId"
+), bump AS (
+  UPDATE "Coupon" SET "issuedCount" = "issuedCount" + (SELECT count(*) FROM ins)::int
+   WHERE id = $1
+  RETURNING 1
+)
+SELECT "userId"::text AS "userId" FROM ins`;
+
+export type BatchResult = { ok: true; inserted: Set<string> } | { ok: false; reason: "limit" };
+
+export class Ledger {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * One statement on a checked-out connection. A failure to get a connection
+   * means nothing reached PostgreSQL; a failure after the statement was sent
+   * leaves a write's fate unknown (UNAVAILABLE, maybeCommitted).
+   */
+  private run<R extends QueryResultRow>(query: QueryConfig) {
+    return this.withClient((client) => orUnavailable(client.query<R>(query), true));
+  }
+
+  private async withClient<T>(work: (client: PoolClient, broken: () => void) => Promise<T>): Promise<T> {
+    const client = await orUnavailable(this.pool.connect());
+    let broken = false;
+    // A connection lost between two statements is reported as an event on
+    // the checked-out client; unheard, it would be an uncaught exception.
+    const onError = () => (broken = true);
+    client.on("error", onError);
+    try {
+      return await work(client, onError);
+    } catch (err) {
+      if ((err as { code?: string }).code === "UNAVAILABLE") broken = true;
+      throw err;
+    } finally {
+      client.off("error", onError);
+      client.release(broken);
+    }
+  }
+
+  /**
+   * One shopper, one statement: issues unless already issued, sold out, or
+   * (with a fencing token) a newer lock holder has already written.
+   */
+  async issueOne(couponId: number, userId: string, fenceToken: bigint | null = null): Promise<SingleIssueResult> {
+    try {
+      const { rows } = await this.run<{ duplicate: boolean; issued: boolean; fenced: boolean }>({
+        name: "issue-one",
+        text: ISSUE_ONE,
+        values: [couponId, userId, fenceToken === null ? null : fenceToken.toString()],
+      });
+      const r = rows[0]!;
+      if (r.duplicate) return "duplicate";
+      if (r.issued) return "issued";
+      return r.fenced ? "fenced" : "sold-out";
+    } catch (err) {
+      // Two requests of one user raced past the `existing` check.
+      if (isUniqueViolation(err)) return "duplicate";
+      throw err;
+    }
+  }
+
+  /**
+   * Many shoppers, one statement (group commit). Users who already have a row
+   * are skipped; the counter grows by what was inserted. If that would pass
+   * the limit, nothing is written and the caller falls back to issueOne.
+   */
+  async issueBatch(couponId: number, userIds: readonly string[]): Promise<BatchResult> {
+    try {
+      const { rows } = await this.run<{ userId: string }>({
+        name: "issue-batch",
+        text: ISSUE_BATCH,
+        values: [couponId, userIds],
+      });
+      return { ok: true, inserted: new Set(rows.map((r) => r.userId)) };
+    } catch (err) {
+      if (isCheckViolation(err)) return { ok: false, reason: "limit" };
+      throw err;
+    }
+  }
+
+  /** Records queued shoppers PostgreSQL refused, so their REJECTED status outlives Redis. */
+  async recordRejections(couponId: number, userIds: readonly string[], reason: string): Promise<void> {
+    if (userIds.length === 0) return;
+    await this.run({
+      name: "record-rejections",
+      text: `INSERT INTO "Rejection" ("couponId", "userId", reason)
+             SELECT $1, u, $3 FROM unnest($2::bigint[]) AS t(u) ON CONFLICT DO NOTHING`,
+      values: [couponId, userIds, reason],
+    });
+  }
+
+  async rejection(couponId: number, userId: string): Promise<string | undefined> {
+    const { rows } = await this.run<{ reason: string }>({
+      name: "rejection",
+      text: `SELECT reason FROM "Rejection" WHERE "couponId" = $1 AND "userId" = $2`,
+      values: [couponId, userId],
+    });
+    return rows[0]?.reason;
+  }
+
+  /**
+   * issueBatch under a lock's fencing token, in one transaction: the coupon
+   * row is locked and its token raised first, so a holder whose token is
+   * older than one PostgreSQL has seen writes nothing ("fenced").
+   */
+  issueBatchFenced(couponId: number, userIds: readonly string[], fence: bigint): Promise<BatchResult | { ok: false; reason: "fenced" }> {
+    return this.withClient(async (client, markBroken) => {
+      try {
+        await client.query("BEGIN");
+        const { rowCount } = await client.query({
+          name: "raise-fence",
+          text: `UPDATE "Coupon" SET "fenceToken" = $2 WHERE id = $1 AND "fenceToken" <= $2`,
+          values: [couponId, fence.toString()],
+        });
+        if (rowCount !== 1) {
+          await client.query("ROLLBACK");
+          return { ok: false, reason: "fenced" } as const;
+        }
+        const { rows } = await client.query<{ userId: string }>({ name: "issue-batch", text: ISSUE_BATCH, values: [couponId, userIds] });
+        await client.query("COMMIT");
+        return { ok: true, inserted: new Set(rows.map((r) => r.userId)) } as const;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(markBroken);
+        if (isCheckViolation(err)) return { ok: false, reason: "limit" } as const;
+        throw unavailable("PostgreSQL", err, true);
+      }
+    });
+  }
+
+  async hasRow(couponId: number, userId: string): Promise<boolean> {
+    const { rowCount } = await this.run({
+      name: "has-row",
+      text: `SELECT 1 FROM "UserCoupon" WHERE "couponId" = $1 AND "userId" = $2`,
+      values: [couponId, userId],
+    });
+    return rowCount === 1;
+  }
+
+  /** Issued userIds in insertion order, a page at a time (for rebuilding Redis). */
+  async *issuedUserIds(couponId: number, pageSize = 10_000): AsyncGenerator<string[]> {
+    let after = "0";
+    for (;;) {
+      const { rows } = await this.run<{ id: string; userId: string }>({
+        name: "issued-page",
+        text: `SELECT id::text AS id, "userId"::text AS "userId" FROM "UserCoupon"
+                WHERE "couponId" = $1 AND id > $2 ORDER BY id LIMIT $3`,
+        values: [couponId, after, pageSize],
+      });
+      if (rows.length === 0) return;
+      yield rows.map((r) => r.userId);
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
+  /** The newest fencing token PostgreSQL has accepted for the coupon. */
+  async fenceToken(couponId: number): Promise<bigint | undefined> {
+    const { rows } = await this.run<{ fenceToken: string }>({
+      name: "fence-token",
+      text: `SELECT "fenceToken"::text AS "fenceToken" FROM "Coupon" WHERE id = $1`,
+      values: [couponId],
+    });
+    return rows[0] && BigInt(rows[0].fenceToken);
+  }
+
+  /** The coupon's limit and counter as PostgreSQL has them now. */
+  async counts(couponId: number): Promise<{ totalQuantity: number; issuedCount: number } | undefined> {
+    const { rows } = await this.run<{ totalQuantity: number; issuedCount: number }>({
+      name: "coupon-counts",
+      text: `SELECT "totalQuantity", "issuedCount" FROM "Coupon" WHERE id = $1`,
+      values: [couponId],
+    });
+    return rows[0];
+  }
+}

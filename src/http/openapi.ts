@@ -1,0 +1,226 @@
+/**
+ * The API as OpenAPI 3.1. test/http/openapi.test.ts keeps it true: every
+ * documented operation exists and answers only documented statuses, and
+ * every route the app serves is documented.
+ */
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+});
+const json = (description: string, ref: string) => ({
+  description,
+  content: { "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
+const body = (ref: string) => ({
+  required: true,
+  content: { "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
+
+const badInput = {
+  "400": problem("Malformed input (VALIDATION_FAILED, MALFORMED_JSON, INVALID_COUPON_ID, INVALID_USER_ID)"),
+  "413": problem("Body over 16 KiB (PAYLOAD_TOO_LARGE)"),
+  "415": problem("Body is not JSON (UNSUPPORTED_MEDIA_TYPE)"),
+};
+const unavailable = { "503": problem("Redis or PostgreSQL unreachable (UNAVAILABLE), or lock busy (BUSY); see Retry-After") };
+const unauthorized = { "401": problem("Missing or wrong operator token (UNAUTHORIZED)") };
+const notFound = { "404": problem("No such coupon (COUPON_NOT_FOUND)") };
+const operator = [{ bearer: [] }];
+const couponIdParam = { name: "couponId", in: "path", required: true, schema: { type: "integer", minimum: 1 } };
+const userIdParam = {
+  name: "userId",
+  in: "path",
+  required: true,
+  schema: { type: "string", pattern: "^[0-9]{1,20}$" },
+  description: "Positive 64-bit integer",
+};
+
+export const openApiDocument = {
+  openapi: "3.1.0",
+  info: {
+    title: "First-come coupon issuance API",
+    version: "0.1.0",
+    description: "Exactly N shoppers win a limited coupon, one each, under any load or fault.",
+  },
+  paths: {
+    "/coupons": {
+      post: {
+        operationId: "createCoupon",
+        security: operator,
+        requestBody: body("NewCoupon"),
+        responses: { "201": json("Created", "Coupon"), ...badInput, ...unauthorized, ...unavailable },
+      },
+    },
+    "/coupons/{couponId}": {
+      get: {
+        operationId: "getCoupon",
+        parameters: [couponIdParam],
+        responses: { "200": json("The coupon with live counts", "Coupon"), ...badInput, ...notFound, ...unavailable },
+      },
+    },
+    "/coupons/{couponId}/limit": {
+      put: {
+        operationId: "setLimit",
+        security: operator,
+        parameters: [couponIdParam],
+        requestBody: body("NewLimit"),
+        responses: {
+          "200": json("Limit changed in Redis and PostgreSQL", "Coupon"),
+          ...badInput,
+          ...unauthorized,
+          ...notFound,
+          "409": problem("More are already issued or admitted (LIMIT_BELOW_ISSUED)"),
+          ...unavailable,
+        },
+      },
+    },
+    "/coupons/{couponId}/issue": {
+      post: {
+        operationId: "issueCoupon",
+        parameters: [
+          couponIdParam,
+          {
+            name: "Prefer",
+            in: "header",
+            required: false,
+            schema: { type: "string", example: "wait=5" },
+            description: "RFC 7240 wait=N: for queued coupons, wait up to N seconds for the final answer",
+          },
+        ],
+        requestBody: body("IssueRequest"),
+        responses: {
+          "201": json("Issued", "Issuance"),
+          "202": {
+            ...json("Admitted to the queue; poll Location", "Issuance"),
+            headers: { Location: { schema: { type: "string" } } },
+          },
+          ...badInput,
+          ...notFound,
+          "409": problem("ALREADY_ISSUED, SOLD_OUT, COUPON_NOT_STARTED or COUPON_ENDED"),
+          ...unavailable,
+        },
+      },
+    },
+    "/coupons/{couponId}/issuances/{userId}": {
+      get: {
+        operationId: "getIssuance",
+        parameters: [couponIdParam, userIdParam],
+        responses: {
+          "200": json("The shopper's status", "IssuanceStatus"),
+          ...badInput,
+          "404": problem("COUPON_NOT_FOUND, or NOT_REQUESTED when this user holds no request"),
+          ...unavailable,
+        },
+      },
+    },
+    "/coupons/{couponId}/reconcile": {
+      post: {
+        operationId: "reconcile",
+        security: operator,
+        parameters: [couponIdParam],
+        requestBody: { required: false, content: { "application/json": { schema: { $ref: "#/components/schemas/ReconcileRequest" } } } },
+        responses: {
+          "200": json("Differences found, and whether Redis was rebuilt from PostgreSQL", "ReconcileReport"),
+          ...badInput,
+          ...unauthorized,
+          ...notFound,
+          ...unavailable,
+        },
+      },
+    },
+    "/healthz": { get: { operationId: "health", responses: { "200": { description: "The process is alive" } } } },
+    "/readyz": {
+      get: {
+        operationId: "ready",
+        responses: { "200": { description: "Redis and PostgreSQL answer" }, "503": problem("A dependency is unreachable") },
+      },
+    },
+    "/metrics": {
+      get: {
+        operationId: "metrics",
+        responses: { "200": { description: "Prometheus text format", content: { "text/plain": {} } } },
+      },
+    },
+    "/openapi.json": { get: { operationId: "openapi", responses: { "200": { description: "This document" } } } },
+  },
+  components: {
+    securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" } },
+    schemas: {
+      Problem: {
+        type: "object",
+        required: ["type", "title", "status", "code"],
+        properties: {
+          type: { type: "string" },
+          title: { type: "string" },
+          status: { type: "integer" },
+          code: { type: "string" },
+          detail: { type: "string" },
+          errors: { type: "array", items: { type: "object" } },
+        },
+      },
+      UserId: {
+        oneOf: [
+          { type: "integer", minimum: 1, maximum: 9007199254740991 },
+          { type: "string", pattern: "^[0-9]{1,20}$", description: "Decimal, up to 9223372036854775807" },
+        ],
+      },
+      NewCoupon: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "totalQuantity"],
+        properties: {
+          name: { type: "string", minLength: 1, maxLength: 100 },
+          totalQuantity: { type: "integer", minimum: 1, maximum: 10000000 },
+          strategy: { enum: ["redis-set", "queue", "lock", "postgres"], default: "redis-set" },
+          startsAt: { type: "string", format: "date-time" },
+          endsAt: { type: "string", format: "date-time" },
+        },
+      },
+      NewLimit: {
+        type: "object",
+        additionalProperties: false,
+        required: ["totalQuantity"],
+        properties: { totalQuantity: { type: "integer", minimum: 1, maximum: 10000000 } },
+      },
+      Coupon: {
+        type: "object",
+        properties: {
+          id: { type: "integer" },
+          name: { type: "string" },
+          strategy: { type: "string" },
+          totalQuantity: { type: "integer" },
+          issuedCount: { type: "integer" },
+          remaining: { type: "integer" },
+          startsAt: { type: ["string", "null"], format: "date-time" },
+          endsAt: { type: ["string", "null"], format: "date-time" },
+          createdAt: { type: "string", format: "date-time" },
+          updatedAt: { type: "string", format: "date-time" },
+        },
+      },
+      IssueRequest: {
+        type: "object",
+        additionalProperties: false,
+        required: ["userId"],
+        properties: { userId: { $ref: "#/components/schemas/UserId" } },
+      },
+      Issuance: {
+        type: "object",
+        properties: {
+          couponId: { type: "integer" },
+          userId: { type: "string" },
+          status: { enum: ["ISSUED", "PENDING"] },
+        },
+      },
+      IssuanceStatus: {
+        type: "object",
+        properties: {
+          couponId: { type: "integer" },
+          userId: { type: "string" },
+          status: { enum: ["ISSUED", "PENDING", "REJECTED"] },
+          reason: { type: "string" },
+        },
+      },
+      ReconcileRequest: { type: "object", properties: { dryRun: { type: "boolean" } } },
+      ReconcileReport: { type: "object" },
+    },
+  },
+} as const;

@@ -1,0 +1,34 @@
+import type { Ledger } from "../db/ledger";
+import { isAmbiguousWrite } from "../errors";
+import { rowStatus } from "./row-status";
+import type { UncertainWrites } from "./uncertain-writes";
+import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
+
+/**
+ * SPEC §4.4, the baseline: what a team without Redis would build. One
+ * statement per request bumps the counter only while below the limit and
+ * inserts the row. It is also the fallback while Redis is down.
+ */
+export class PostgresStrategy implements IssuanceStrategy {
+  readonly name = "postgres";
+  readonly usesRedis = false;
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly uncertain: UncertainWrites,
+  ) {}
+
+  async issue(coupon: CouponRef, userId: string): Promise<IssueOutcome> {
+    const result = await this.ledger.issueOne(coupon.id, userId).catch(async (err) => {
+      if (!isAmbiguousWrite(err)) throw err;
+      return this.uncertain.settle(coupon.id, userId, async () => undefined);
+    });
+    if (result === "pending") return PENDING;
+    if (result === "issued") return ISSUED;
+    return result === "duplicate" ? ALREADY_ISSUED : SOLD_OUT;
+  }
+
+  status(coupon: CouponRef, userId: string) {
+    return rowStatus(this.ledger, coupon.id, userId);
+  }
+}

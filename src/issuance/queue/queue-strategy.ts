@@ -1,0 +1,88 @@
+import { rethrowAsUnavailable } from "../../errors";
+import type { Ledger } from "../../db/ledger";
+import type { RedisClient } from "../../redis/client";
+import { couponKeys, QUEUE_COUPONS_KEY } from "../coupon-keys";
+import type { RedisCouponState } from "../redis-coupon-state";
+import { rowStatus } from "../row-status";
+import {
+  ALREADY_ISSUED,
+  ISSUED,
+  PENDING,
+  SOLD_OUT,
+  type CouponRef,
+  type IssuanceStatus,
+  type IssuanceStrategy,
+  type IssueOptions,
+  type IssueOutcome,
+} from "../types";
+import type { OutcomeWaiter } from "./outcome-waiter";
+import type { QueueWorker } from "./queue-worker";
+
+const ADMITTED = 1;
+const DUPLICATE = 2;
+const DUPLICATE_PENDING = 4;
+
+const PENDING_STATUS: IssuanceStatus = Object.freeze({ status: "PENDING" });
+
+/**
+ * SPEC §4.2. Admission is decided in Redis at once (admitToQueue-4.lua), so
+ * every request gets an answer and the queue never holds more than the
+ * coupons left; admitted requests are persisted by the workers in FIFO
+ * batches. The answer is 202 PENDING, or with `Prefer: wait=N` the final
+ * answer if it comes within N seconds.
+ */
+export class QueueStrategy implements IssuanceStrategy {
+  readonly name = "queue";
+  readonly usesRedis = true;
+  private readonly registered = new Set<number>();
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly ledger: Ledger,
+    private readonly state: RedisCouponState,
+    private readonly worker: QueueWorker,
+    private readonly waiter: OutcomeWaiter,
+  ) {}
+
+  async issue(coupon: CouponRef, userId: string, options: IssueOptions): Promise<IssueOutcome> {
+    const code = await this.admit(coupon.id, userId);
+    if (code === DUPLICATE) return ALREADY_ISSUED;
+    if (code !== ADMITTED && code !== DUPLICATE_PENDING) {
+      this.state.auditSoldOut(coupon.id);
+      return SOLD_OUT;
+    }
+    if (code === ADMITTED) await this.startWork(coupon.id);
+    if (!options.waitMs) return PENDING;
+    const final = await this.waiter.wait(coupon.id, userId, options.waitMs, () => this.status(coupon, userId));
+    if (final?.status === "ISSUED") return ISSUED;
+    return final?.status === "REJECTED" ? SOLD_OUT : PENDING;
+  }
+
+  /** PENDING from Redis while queued; ISSUED or REJECTED from PostgreSQL once final. */
+  async status(coupon: CouponRef, userId: string): Promise<IssuanceStatus | undefined> {
+    const pending = await this.redis.hexists(couponKeys(coupon.id).pending, userId).catch(rethrowAsUnavailable("Redis"));
+    return pending ? PENDING_STATUS : rowStatus(this.ledger, coupon.id, userId);
+  }
+
+  async close(): Promise<void> {
+    await this.waiter.close();
+    await this.worker.close();
+  }
+
+  private admit(couponId: number, userId: string): Promise<number> {
+    const k = couponKeys(couponId);
+    return this.state.admit(couponId, () => this.redis.admitToQueue(k.meta, k.issued, k.pending, k.queue, userId, Date.now()));
+  }
+
+  /** Makes sure every worker, in every process, will find this coupon's queue. */
+  private async startWork(couponId: number): Promise<void> {
+    if (!this.registered.has(couponId)) {
+      // If this fails, this process still drains the queue; others find it next time.
+      await this.redis.sadd(QUEUE_COUPONS_KEY, String(couponId)).then(
+        () => this.registered.add(couponId),
+        () => undefined,
+      );
+    }
+    this.worker.wake(couponId);
+  }
+}

@@ -1,0 +1,96 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** One registry per app instance, so several instances can share a test process. */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: "http_request_duration_seconds",
+    help: "HTTP request latency by route and status",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly issueOutcomes = new Counter({
+    name: "coupon_issue_total",
+    help: "Issue requests by strategy and result",
+    labelNames: ["strategy", "result"] as const,
+    registers: [this.registry],
+  });
+
+  readonly issueDuration = new Histogram({
+    name: "coupon_issue_duration_seconds",
+    help: "Time to decide an issue request, by strategy",
+    labelNames: ["strategy"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly groupCommitBatch = new Histogram({
+    name: "coupon_group_commit_batch_size",
+    help: "Rows per group-commit write (redis-set)",
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [this.registry],
+  });
+
+  readonly redisRebuilds = new Counter({
+    name: "coupon_redis_rebuilds_total",
+    help: "Coupon states rebuilt in Redis from PostgreSQL",
+    registers: [this.registry],
+  });
+
+  readonly fallbacks = new Counter({
+    name: "coupon_redis_fallback_total",
+    help: "Issue requests served by the postgres path because Redis was unavailable",
+    registers: [this.registry],
+  });
+
+  readonly queueBatch = new Histogram({
+    name: "coupon_queue_batch_size",
+    help: "Entries per persisted queue batch",
+    buckets: [1, 5, 10, 50, 100, 250, 500, 1000],
+    registers: [this.registry],
+  });
+
+  readonly queueAdmissionToRow = new Histogram({
+    name: "coupon_queue_admission_to_row_seconds",
+    help: "Time from admission to the committed row (queue strategy)",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly queueDeadLetters = new Counter({
+    name: "coupon_queue_dead_letters_total",
+    help: "Unparseable queue entries moved to a dead-letter list",
+    registers: [this.registry],
+  });
+
+  /** Reads queue depths from Redis at scrape time. */
+  trackQueueDepth(read: () => Promise<{ queued: number; processing: number }>): void {
+    let last: Promise<{ queued: number; processing: number }> | undefined;
+    const sample = () => (last ??= read().finally(() => setImmediate(() => (last = undefined))));
+    new Gauge({
+      name: "coupon_queue_depth",
+      help: "Admitted requests waiting in the queues this process knows",
+      registers: [this.registry],
+      async collect() {
+        this.set(await sample().then((d) => d.queued, () => -1));
+      },
+    });
+    new Gauge({
+      name: "coupon_queue_processing",
+      help: "Entries in this process's processing lists",
+      registers: [this.registry],
+      async collect() {
+        this.set(await sample().then((d) => d.processing, () => -1));
+      },
+    });
+  }
+
+  constructor(defaultMetrics = true) {
+    if (defaultMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+}

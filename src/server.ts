@@ -1,0 +1,57 @@
+import type { Server } from "node:http";
+import type { Config } from "./config";
+import { migrate } from "./db/migrate";
+import { createApp } from "./http/app";
+import type { Logger } from "./logger";
+import { waitUntilReady } from "./redis/client";
+import { createServices, type Services } from "./services";
+
+export interface RunningServer {
+  readonly server: Server;
+  readonly services: Services;
+  readonly port: number;
+  /** Stops accepting, finishes requests in flight, then closes Redis and PostgreSQL. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const services = createServices(config, logger);
+  try {
+    await waitUntilReady(services.redis, 10_000);
+  } catch (err) {
+    // Serve anyway: Redis may come back, readiness says so, and REDIS_FALLBACK may apply.
+    logger.warn({ err: (err as Error).message }, "Redis is not reachable at start");
+  }
+  const app = createApp(services.deps);
+  const server = app.listen(config.port);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  // Keep-alive sockets must outlive a load balancer's idle timeout.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  const port = (server.address() as { port: number }).port;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections go as soon as their request in flight is answered.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      server.closeIdleConnections();
+      await closed;
+      clearInterval(sweep);
+      clearTimeout(deadline);
+      await services.close();
+    })());
+  return { server, services, port, stop };
+}
+
+/** Migrates the database (creating it if missing) before any process serves. */
+export async function prepareDatabase(config: Config, logger: Logger): Promise<void> {
+  const { applied, databaseCreated } = await migrate(config.databaseUrl);
+  if (databaseCreated) logger.info("created the database");
+  if (applied.length) logger.info({ applied }, "applied migrations");
+}

@@ -1,0 +1,111 @@
+import type { Config } from "./config";
+import { CouponRepository } from "./db/coupon-repository";
+import { createDatabase, type Database } from "./db/database";
+import { Ledger } from "./db/ledger";
+import type { AppDeps } from "./http/app";
+import { CouponAdmin } from "./issuance/coupon-admin";
+import { CouponCatalog } from "./issuance/coupon-catalog";
+import { GroupCommit } from "./issuance/group-commit";
+import { LockStrategy } from "./issuance/lock-strategy";
+import { createLock } from "./lock";
+import { IssuanceService, type StrategySet } from "./issuance/issuance-service";
+import { PostgresStrategy } from "./issuance/postgres-strategy";
+import { OutcomeWaiter } from "./issuance/queue/outcome-waiter";
+import { QueueStrategy } from "./issuance/queue/queue-strategy";
+import { QueueWorker } from "./issuance/queue/queue-worker";
+import { RedisCouponState } from "./issuance/redis-coupon-state";
+import { RedisSetStrategy } from "./issuance/redis-set-strategy";
+import { UncertainWrites } from "./issuance/uncertain-writes";
+import type { Logger } from "./logger";
+import { Metrics } from "./metrics";
+import { closeRedis, createRedis, type RedisClient } from "./redis/client";
+
+export interface Services {
+  readonly deps: AppDeps;
+  readonly db: Database;
+  readonly redis: RedisClient;
+  /** Settles work in hand, then closes Redis and PostgreSQL. */
+  close(): Promise<void>;
+}
+
+/** Builds everything the app needs from the configuration. */
+export function createServices(config: Config, logger: Logger, metrics = new Metrics()): Services {
+  const db = createDatabase(config);
+  const redis = createRedis(config);
+  const repo = new CouponRepository(db);
+  const ledger = new Ledger(db.pool);
+  const catalog = new CouponCatalog(repo);
+  const redisState = new RedisCouponState(redis, ledger, (couponId) => {
+    metrics.redisRebuilds.inc();
+    logger.info({ couponId }, "coupon state loaded into Redis from PostgreSQL");
+  });
+  const commit = new GroupCommit(ledger, 1_000, (n) => metrics.groupCommitBatch.observe(n));
+  const uncertain = new UncertainWrites(ledger, logger);
+  const postgres = new PostgresStrategy(ledger, uncertain);
+  const redisSet = new RedisSetStrategy(redis, ledger, redisState, commit, uncertain);
+  const worker = new QueueWorker(
+    redis,
+    ledger,
+    logger,
+    {
+      batch: (n) => metrics.queueBatch.observe(n),
+      persisted: (admittedAt) => {
+        const now = Date.now();
+        for (const t of admittedAt) metrics.queueAdmissionToRow.observe((now - t) / 1000);
+      },
+      deadLetters: (n) => metrics.queueDeadLetters.inc(n),
+      drift: (couponId) => redisState.repairSoon(couponId),
+    },
+    { batchSize: config.queueBatchSize, visibilityTimeoutMs: config.queueVisibilityTimeoutMs, tickMs: 1_000 },
+  );
+  metrics.trackQueueDepth(() => worker.depth());
+  worker.start();
+  const queue = new QueueStrategy(redis, ledger, redisState, worker, new OutcomeWaiter(redis));
+  // Redlock needs independent nodes; without them the lock lives beside the coupon's keys.
+  const lockNodes = config.redlockNodes?.map((redisUrl, i) =>
+    createRedis({ redisUrl, redisClusterNodes: undefined, redisKeyPrefix: config.redisKeyPrefix }, `redlock-${i}`),
+  );
+  const distributedLock = createLock(lockNodes ?? [redis], {
+    registry: metrics.registry,
+    onError: (err) => logger.warn({ err }, "lock trouble"),
+  });
+  const lockOptions = { waitMs: config.lockWaitMs, leaseMs: config.lockLeaseMs, faultPauseMs: config.lockFaultPauseMs };
+  const lock = new LockStrategy(redis, ledger, redisState, distributedLock, lockOptions, uncertain);
+  const strategies: StrategySet = { "redis-set": redisSet, queue, lock, postgres };
+  const issuance = new IssuanceService(
+    catalog,
+    strategies,
+    metrics,
+    uncertain,
+    config.redisFallback === "postgres" ? postgres : undefined,
+  );
+  const admin = new CouponAdmin(repo, ledger, catalog, redisState, strategies);
+
+  const readiness = async () => {
+    const [redisOk, pgOk] = await Promise.all([
+      redis.ping().then(() => true, () => false),
+      db.pool.query("SELECT 1").then(() => true, () => false),
+    ]);
+    return { redis: redisOk, postgres: pgOk };
+  };
+
+  return {
+    db,
+    redis,
+    deps: {
+      adminToken: config.adminToken,
+      admin,
+      issuance,
+      readiness,
+      metrics,
+      logger,
+      benchNoopRoute: config.benchNoopRoute,
+    },
+    async close() {
+      await issuance.close();
+      await commit.settled();
+      await uncertain.close();
+      await Promise.all([closeRedis(redis), ...(lockNodes ?? []).map(closeRedis), db.close()]);
+    },
+  };
+}
