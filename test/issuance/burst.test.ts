@@ -1,0 +1,61 @@
+import { createCoupon, inFlight, request, type Reply } from "../support/http";
+import { startRedisServer, type RedisServer } from "../support/redis-servers";
+import { createTestEnv, type TestApp, type TestEnv } from "../support/test-env";
+import { Redis } from "ioredis";
+
+/**
+ * One user firing 10,000 requests in a burst: issued once, and each request
+ * costs at most one Redis round trip, counted with MONITOR on a Redis of our
+ * own (which tags the commands a script runs inside itself as "lua").
+ */
+let server: RedisServer;
+let env: TestEnv;
+let app: TestApp;
+let probe: Redis;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  env = await createTestEnv({ REDIS_URL: server.url });
+  app = await env.startApp();
+  probe = new Redis(server.url);
+});
+afterAll(async () => {
+  probe?.disconnect();
+  await env?.dispose();
+  await server?.stop();
+});
+
+/** Counts the commands clients send (not those scripts run) while `work` runs. */
+async function roundTrips(work: () => Promise<unknown>): Promise<number> {
+  const monitor = await probe.monitor();
+  let count = 0;
+  monitor.on("monitor", (_time: string, _args: string[], source: string) => {
+    if (source !== "lua") count++;
+  });
+  try {
+    await work();
+    await new Promise((r) => setTimeout(r, 100)); // the last lines of the feed
+  } finally {
+    monitor.disconnect();
+  }
+  return count;
+}
+
+it.each(["redis-set", "queue", "lock"])("%s: 10,000 requests from one user, issued once, one Redis call each", async (strategy) => {
+  const { id } = await createCoupon(app.url, { totalQuantity: 10, strategy });
+  const first = await request(`${app.url}/coupons/${id}/issue`, { body: { userId: 7 }, headers: { prefer: "wait=5" } });
+  expect(first.status).toBe(201);
+
+  let answers: Reply[] = [];
+  const used = await roundTrips(async () => {
+    answers = await inFlight(
+      Array.from({ length: 10_000 }, () => () => request(`${app.url}/coupons/${id}/issue`, { body: { userId: 7 } })),
+      200,
+    );
+  });
+
+  expect(answers.every((a) => a.status === 409 && a.body.code === "ALREADY_ISSUED")).toBe(true);
+  expect(await env.sql(`SELECT "userId"::text AS u FROM "UserCoupon" WHERE "couponId" = $1`, [id])).toEqual([{ u: "7" }]);
+  // Background work (the queue workers' once-a-second look around) may add a few.
+  expect(used).toBeLessThanOrEqual(10_000 + 50);
+});
