@@ -12,7 +12,8 @@ type Resolve = (status: IssuanceStatus | undefined) => void;
  */
 export class OutcomeWaiter {
   private readonly waiting = new Map<string, Set<Resolve>>();
-  private readonly perCoupon = new Map<number, number>();
+  /** How many wait here per coupon, and when their shared subscription is live. */
+  private readonly perCoupon = new Map<number, { count: number; live: Promise<void> }>();
   private subscriber: RedisClient | undefined;
 
   constructor(private readonly redis: RedisClient) {}
@@ -35,9 +36,12 @@ export class OutcomeWaiter {
     this.waiting.set(key, set);
     const timer = setTimeout(() => resolve(undefined), ms);
     try {
-      await this.subscribe(couponId);
-      const now = await check();
-      if (now && now.status !== "PENDING") resolve(now);
+      // The request is already queued, so if Redis fails us here the true
+      // answer is still "pending", not an error.
+      await this.subscribe(couponId)
+        .then(check)
+        .then((now) => now && now.status !== "PENDING" && resolve(now))
+        .catch(() => resolve(undefined));
       return await outcome;
     } finally {
       clearTimeout(timer);
@@ -54,19 +58,26 @@ export class OutcomeWaiter {
   }
 
   private async subscribe(couponId: number): Promise<void> {
-    const n = this.perCoupon.get(couponId) ?? 0;
-    this.perCoupon.set(couponId, n + 1);
-    if (n > 0) return;
+    const entry = this.perCoupon.get(couponId);
+    if (entry) {
+      entry.count++;
+      // The first waiter's SUBSCRIBE may still be in flight: checking before
+      // it is live would open a window in which an outcome is missed.
+      return entry.live;
+    }
     if (!this.subscriber) {
       this.subscriber = subscriberClient(this.redis);
       this.subscriber.on("message", (channel: string, message: string) => this.deliver(channel, message));
     }
-    await this.subscriber.subscribe(channelName(this.redis, couponKeys(couponId).channel));
+    const live = this.subscriber.subscribe(channelName(this.redis, couponKeys(couponId).channel)).then(() => undefined);
+    this.perCoupon.set(couponId, { count: 1, live });
+    return live;
   }
 
   private async unsubscribe(couponId: number): Promise<void> {
-    const n = (this.perCoupon.get(couponId) ?? 1) - 1;
-    if (n > 0) return void this.perCoupon.set(couponId, n);
+    const entry = this.perCoupon.get(couponId);
+    if (!entry) return;
+    if (--entry.count > 0) return;
     this.perCoupon.delete(couponId);
     await this.subscriber?.unsubscribe(channelName(this.redis, couponKeys(couponId).channel)).catch(() => undefined);
   }
