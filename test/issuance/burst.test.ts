@@ -47,6 +47,7 @@ it.each(["redis-set", "queue", "lock"])("%s: 10,000 requests from one user, issu
   expect(first.status).toBe(201);
 
   let answers: Reply[] = [];
+  const started = Date.now();
   const used = await roundTrips(async () => {
     answers = await inFlight(
       Array.from({ length: 10_000 }, () => () => request(`${app.url}/coupons/${id}/issue`, { body: { userId: 7 } })),
@@ -56,6 +57,9 @@ it.each(["redis-set", "queue", "lock"])("%s: 10,000 requests from one user, issu
 
   expect(answers.every((a) => a.status === 409 && a.body.code === "ALREADY_ISSUED")).toBe(true);
   expect(await env.sql(`SELECT "userId"::text AS u FROM "UserCoupon" WHERE "couponId" = $1`, [id])).toEqual([{ u: "7" }]);
-  // Background work (the queue workers' once-a-second look around) may add a few.
-  expect(used).toBeLessThanOrEqual(10_000 + 50);
+  // Background work adds a few commands a second, however slow the machine:
+  // the queue worker's tick (SMEMBERS, then HGETALL and a claim per coupon it
+  // knows). A second call per request would add 10,000.
+  const background = 10 * Math.ceil((Date.now() - started) / 1_000);
+  expect(used).toBeLessThanOrEqual(10_000 + background);
 });
