@@ -35,6 +35,7 @@ const schema = z.object({
   REDIS_CLUSTER_NODES: listOf((s) => hostPort.test(s), "host:port"),
   REDLOCK_NODES: listOf(isRedisUrl, "a redis:// URL"),
   REDIS_FALLBACK: z.enum(["none", "postgres"]).default("none"),
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
@@ -59,6 +60,8 @@ export interface Config {
   readonly redisClusterNodes: readonly string[] | undefined;
   readonly redlockNodes: readonly string[] | undefined;
   readonly redisFallback: "none" | "postgres";
+  /** A Redis command unanswered this long fails (503) instead of holding its request. */
+  readonly redisCommandTimeoutMs: number;
   readonly adminToken: string;
   /** True when ADMIN_TOKEN was not set and a random one was made. */
   readonly adminTokenGenerated: boolean;
@@ -98,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisClusterNodes: e.REDIS_CLUSTER_NODES && Object.freeze(e.REDIS_CLUSTER_NODES),
     redlockNodes: e.REDLOCK_NODES && Object.freeze(e.REDLOCK_NODES),
     redisFallback: e.REDIS_FALLBACK,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     adminToken: e.ADMIN_TOKEN ?? randomBytes(24).toString("base64url"),
     adminTokenGenerated: e.ADMIN_TOKEN === undefined,
     workers: e.WORKERS,

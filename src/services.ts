@@ -63,7 +63,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
   const queue = new QueueStrategy(redis, ledger, redisState, worker, new OutcomeWaiter(redis));
   // Redlock needs independent nodes; without them the lock lives beside the coupon's keys.
   const lockNodes = config.redlockNodes?.map((redisUrl, i) =>
-    createRedis({ redisUrl, redisClusterNodes: undefined, redisKeyPrefix: config.redisKeyPrefix }, `redlock-${i}`),
+    createRedis({ ...config, redisUrl, redisClusterNodes: undefined }, `redlock-${i}`),
   );
   const distributedLock = createLock(lockNodes ?? [redis], {
     registry: metrics.registry,

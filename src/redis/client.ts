@@ -7,23 +7,25 @@ export type RedisClient = Redis | Cluster;
 /**
  * Fail fast instead of queueing: while Redis is unreachable a command errors
  * at once (no offline queue, no per-request retries), and a command written
- * just as the server died, or to a stalled one, times out after 500 ms; so
- * callers answer 503 within a second instead of hanging. Nothing we send
- * blocks, and a healthy Redis answers in well under a millisecond.
+ * just as the server died, or to a stalled one, times out after
+ * REDIS_COMMAND_TIMEOUT_MS (500 ms); so callers answer 503 within a second
+ * instead of hanging. Nothing we send blocks, and a healthy Redis answers in
+ * well under a millisecond.
  */
-const FAST_FAIL: RedisOptions = {
+const fastFail = (commandTimeout: number): RedisOptions => ({
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
-  commandTimeout: 500,
+  commandTimeout,
   connectTimeout: 1_000,
   enableAutoPipelining: true,
   retryStrategy: (times) => Math.min(50 * 2 ** times, 1_000),
-};
+});
 
 export function createRedis(
-  config: Pick<Config, "redisUrl" | "redisClusterNodes" | "redisKeyPrefix">,
+  config: Pick<Config, "redisUrl" | "redisClusterNodes" | "redisKeyPrefix" | "redisCommandTimeoutMs">,
   name = "coupons",
 ): RedisClient {
+  const failFast = fastFail(config.redisCommandTimeoutMs);
   const common = { connectionName: name, keyPrefix: config.redisKeyPrefix || undefined };
   const client = config.redisClusterNodes
     ? new Cluster(
@@ -37,10 +39,10 @@ export function createRedis(
           maxRedirections: 16,
           clusterRetryStrategy: (times) => Math.min(50 * 2 ** times, 1_000),
           keyPrefix: common.keyPrefix,
-          redisOptions: { ...FAST_FAIL, connectionName: name },
+          redisOptions: { ...failFast, connectionName: name },
         },
       )
-    : new Redis(config.redisUrl, { ...FAST_FAIL, ...common });
+    : new Redis(config.redisUrl, { ...failFast, ...common });
   defineLuaCommands(client, couponScripts);
   // ioredis reports connection trouble through events; without a listener
   // Node would treat them as uncaught. Readiness and 503s cover the effect.

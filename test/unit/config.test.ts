@@ -30,6 +30,7 @@ describe("loadConfig", () => {
     [{ REDIS_CLUSTER_NODES: "nohost" }, /^Invalid configuration: REDIS_CLUSTER_NODES /],
     [{ ADMIN_TOKEN: "short" }, /^Invalid configuration: ADMIN_TOKEN /],
     [{ REDIS_FALLBACK: "mysql" }, /^Invalid configuration: REDIS_FALLBACK /],
+    [{ REDIS_COMMAND_TIMEOUT_MS: "0" }, /^Invalid configuration: REDIS_COMMAND_TIMEOUT_MS /],
   ])("fails with one line naming the variable: %p", (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
