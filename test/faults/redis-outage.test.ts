@@ -81,3 +81,56 @@ it("REDIS_FALLBACK=postgres serves the outage exactly through PostgreSQL", async
   app.kill("SIGTERM");
   expect(await app.exited()).toBe(0);
 });
+
+// A stalled Redis (a fork, a swap storm, a paused VM) keeps the commands the
+// app gave up on, and runs them when it wakes. A late admission must issue
+// nobody who was refused: redis-set and lock answer 503 and never write a
+// row for it; the queue would persist it, so it answers 202 PENDING instead,
+// and the status route later tells which it became.
+async function stalledRedisDuring(app: ChildApp, couponId: number) {
+  const crowd = race([app.url], couponId, { users: 2_000, requests: 2_000, concurrency: 100, settle: false });
+  await new Promise((r) => setTimeout(r, 100));
+  redis.kill("SIGSTOP");
+  let probes;
+  try {
+    probes = await timedProbes(app.url, couponId);
+  } finally {
+    redis.kill("SIGCONT");
+  }
+  return { probes, result: await crowd };
+}
+
+it.each(["redis-set", "lock"])("%s: a stalled Redis answers 503 fast, and its late commands issue nobody", async (strategy) => {
+  const app = track(await spawnApp(env));
+  const { id } = await createCoupon(app.url, { totalQuantity: 400, strategy });
+  const { probes, result } = await stalledRedisDuring(app, id);
+  for (const { res, ms } of probes) {
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe("UNAVAILABLE");
+    expect(ms).toBeLessThan(1_000);
+  }
+  await expectSaleEndsAtExactlyN(env, app.url, id, 400, result);
+  const refused = probes.map((p) => p.userId);
+  expect((await ledger(env, id)).userIds.filter((u) => refused.includes(u))).toEqual([]);
+  app.kill("SIGTERM");
+  expect(await app.exited()).toBe(0);
+});
+
+it("queue: a stalled Redis answers 202 PENDING fast, and each pending request settles to the truth", async () => {
+  const app = track(await spawnApp(env));
+  const { id } = await createCoupon(app.url, { totalQuantity: 400, strategy: "queue" });
+  const { probes, result } = await stalledRedisDuring(app, id);
+  for (const { res, ms } of probes) {
+    expect(res.status).toBe(202);
+    expect(res.body.status).toBe("PENDING");
+    expect(ms).toBeLessThan(1_000);
+  }
+  await expectSaleEndsAtExactlyN(env, app.url, id, 400, result);
+  const rows = new Set((await ledger(env, id)).userIds);
+  for (const { userId } of probes) {
+    const status = await request(`${app.url}/coupons/${id}/issuances/${userId}`);
+    expect(status.body.status ?? status.body.code).toBe(rows.has(userId) ? "ISSUED" : "NOT_REQUESTED");
+  }
+  app.kill("SIGTERM");
+  expect(await app.exited()).toBe(0);
+});
