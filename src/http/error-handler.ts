@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from "express";
 import { AppError } from "../errors";
+import { LogThrottle } from "./log-throttle";
 import { sendProblem } from "./problem";
 
 /**
@@ -8,6 +9,7 @@ import { sendProblem } from "./problem";
  * internal (messages, stacks, causes) reaches the client.
  */
 export function errorHandler() {
+  const throttle = new LogThrottle();
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (res.headersSent) {
       req.log.error({ err }, "error after the response started");
@@ -15,7 +17,8 @@ export function errorHandler() {
       return;
     }
     if (err instanceof AppError) {
-      if (err.status >= 500) req.log.warn({ code: err.code, cause: describe(err.cause) }, err.message);
+      const suppressed = err.status >= 500 ? throttle.admit(err.code) : undefined;
+      if (suppressed !== undefined) req.log.warn({ code: err.code, cause: describe(err.cause), suppressed }, err.message);
       if (err.options.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(err.options.retryAfterSeconds));
       return sendProblem(res, err.status, err.code, err.message, err.options.extra);
     }
