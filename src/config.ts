@@ -60,7 +60,7 @@ export interface Config {
   readonly redisClusterNodes: readonly string[] | undefined;
   readonly redlockNodes: readonly string[] | undefined;
   readonly redisFallback: "none" | "postgres";
-  /** A Redis command unanswered this long fails instead of holding its request. */
+  /** A Redis command unanswered this long fails (503) instead of holding its request. */
   readonly redisCommandTimeoutMs: number;
   readonly adminToken: string;
   /** True when ADMIN_TOKEN was not set and a random one was made. */

@@ -44,21 +44,9 @@ export const busy = (cause?: unknown) =>
 
 export const notFound = (code: string, message: string) => new AppError(code, 404, message);
 
-/**
- * How ioredis rejects a command it had already written: Redis may still have
- * run it, or may run it later (a stalled server runs what it holds when it
- * wakes).
- */
-const REDIS_MAYBE_RAN = new Set(["Command timed out", "Connection is closed."]);
-
-/**
- * For `.catch(...)`: keeps AppErrors, turns anything else into UNAVAILABLE of
- * `dependency`, marked maybeCommitted when a Redis command may have run.
- */
+/** For `.catch(...)`: keeps AppErrors, turns anything else into UNAVAILABLE of `dependency`. */
 export const rethrowAsUnavailable =
   (dependency: Dependency) =>
   (err: unknown): never => {
-    if (err instanceof AppError) throw err;
-    const maybeRan = dependency === "Redis" && err instanceof Error && REDIS_MAYBE_RAN.has(err.message);
-    throw unavailable(dependency, err, maybeRan);
+    throw err instanceof AppError ? err : unavailable(dependency, err);
   };

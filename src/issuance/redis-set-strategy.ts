@@ -30,13 +30,7 @@ export class RedisSetStrategy implements IssuanceStrategy {
   ) {}
 
   async issue(coupon: CouponRef, userId: string): Promise<IssueOutcome> {
-    const code = await this.admit(coupon.id, userId).catch((err) => {
-      // Sent but unanswered: a stalled Redis runs the admission when it wakes.
-      // The undo goes down the same connection, so it runs right after it and
-      // frees the place this shopper (answered 503) would otherwise hold.
-      if (isAmbiguousWrite(err)) void this.undo(coupon.id, userId);
-      throw err;
-    });
+    const code = await this.admit(coupon.id, userId);
     if (code === DUPLICATE) return ALREADY_ISSUED;
     if (code !== ADMITTED) {
       this.state.auditSoldOut(coupon.id);

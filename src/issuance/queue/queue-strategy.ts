@@ -1,4 +1,4 @@
-import { isAmbiguousWrite, rethrowAsUnavailable } from "../../errors";
+import { rethrowAsUnavailable } from "../../errors";
 import type { Ledger } from "../../db/ledger";
 import type { RedisClient } from "../../redis/client";
 import { couponKeys, QUEUE_COUPONS_KEY } from "../coupon-keys";
@@ -45,16 +45,7 @@ export class QueueStrategy implements IssuanceStrategy {
   ) {}
 
   async issue(coupon: CouponRef, userId: string, options: IssueOptions): Promise<IssueOutcome> {
-    let code: number;
-    try {
-      code = await this.admit(coupon.id, userId);
-    } catch (err) {
-      // The admission was sent but not answered: a stalled Redis may still
-      // queue it when it wakes, and the worker would then issue this shopper.
-      // Only "pending" stays true either way; the status route tells which.
-      if (isAmbiguousWrite(err)) return PENDING;
-      throw err;
-    }
+    const code = await this.admit(coupon.id, userId);
     if (code === DUPLICATE) return ALREADY_ISSUED;
     if (code !== ADMITTED && code !== DUPLICATE_PENDING) {
       this.state.auditSoldOut(coupon.id);
