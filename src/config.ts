@@ -36,6 +36,7 @@ const schema = z.object({
   REDLOCK_NODES: listOf(isRedisUrl, "a redis:// URL"),
   REDIS_FALLBACK: z.enum(["none", "postgres"]).default("none"),
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  HOLD_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(3_000),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
@@ -60,8 +61,10 @@ export interface Config {
   readonly redisClusterNodes: readonly string[] | undefined;
   readonly redlockNodes: readonly string[] | undefined;
   readonly redisFallback: "none" | "postgres";
-  /** A Redis command unanswered this long fails (503) instead of holding its request. */
+  /** A Redis command unanswered this long ends its request: 503 if it changed nothing, else 202 PENDING. */
   readonly redisCommandTimeoutMs: number;
+  /** A redis-set admission whose row its caller has not confirmed this long is settled by a sweeper. */
+  readonly holdTimeoutMs: number;
   readonly adminToken: string;
   /** True when ADMIN_TOKEN was not set and a random one was made. */
   readonly adminTokenGenerated: boolean;
@@ -102,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redlockNodes: e.REDLOCK_NODES && Object.freeze(e.REDLOCK_NODES),
     redisFallback: e.REDIS_FALLBACK,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    holdTimeoutMs: e.HOLD_TIMEOUT_MS,
     adminToken: e.ADMIN_TOKEN ?? randomBytes(24).toString("base64url"),
     adminTokenGenerated: e.ADMIN_TOKEN === undefined,
     workers: e.WORKERS,

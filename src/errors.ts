@@ -33,7 +33,7 @@ export const unavailable = (dependency: Dependency, cause?: unknown, maybeCommit
     maybeCommitted,
   });
 
-/** An UNAVAILABLE whose write may nonetheless have committed (the reply was lost). */
+/** An UNAVAILABLE whose write may nonetheless have happened (the reply was lost, or the command may run late). */
 export const isAmbiguousWrite = (err: unknown) => err instanceof AppError && err.options.maybeCommitted === true;
 
 export const isUnavailable = (err: unknown, dependency: Dependency) =>
@@ -44,9 +44,26 @@ export const busy = (cause?: unknown) =>
 
 export const notFound = (code: string, message: string) => new AppError(code, 404, message);
 
-/** For `.catch(...)`: keeps AppErrors, turns anything else into UNAVAILABLE of `dependency`. */
+/**
+ * Whether a failed Redis command may still have run (or may run later: a
+ * stalled server runs what it holds when it wakes). ioredis refuses a
+ * command it never wrote with "...enableOfflineQueue options is false", and
+ * a reply error means Redis ran it and said no; any other failure (a timeout,
+ * a connection closed with the command in flight) leaves its fate unknown.
+ */
+export function redisMaybeRan(err: unknown): boolean {
+  if (!(err instanceof Error)) return true;
+  if (err.name === "ReplyError") return false;
+  return !err.message.includes("enableOfflineQueue options is false");
+}
+
+/**
+ * For `.catch(...)`: keeps AppErrors, turns anything else into UNAVAILABLE of
+ * `dependency`, marked maybeCommitted when a Redis command may have run.
+ */
 export const rethrowAsUnavailable =
   (dependency: Dependency) =>
   (err: unknown): never => {
-    throw err instanceof AppError ? err : unavailable(dependency, err);
+    if (err instanceof AppError) throw err;
+    throw unavailable(dependency, err, dependency === "Redis" && redisMaybeRan(err));
   };

@@ -42,6 +42,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly holdsSettledTotal = new Counter({
+    name: "coupon_holds_settled_total",
+    help: "redis-set admissions their callers did not confirm in time, settled by a sweeper",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+
+  holdsSettled(written: number, refused: number): void {
+    if (written) this.holdsSettledTotal.inc({ result: "written" }, written);
+    if (refused) this.holdsSettledTotal.inc({ result: "refused" }, refused);
+  }
+
   readonly fallbacks = new Counter({
     name: "coupon_redis_fallback_total",
     help: "Issue requests served by the postgres path because Redis was unavailable",

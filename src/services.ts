@@ -15,6 +15,7 @@ import { QueueStrategy } from "./issuance/queue/queue-strategy";
 import { QueueWorker } from "./issuance/queue/queue-worker";
 import { RedisCouponState } from "./issuance/redis-coupon-state";
 import { RedisSetStrategy } from "./issuance/redis-set-strategy";
+import { HoldSweeper } from "./issuance/hold-sweeper";
 import { UncertainWrites } from "./issuance/uncertain-writes";
 import type { Logger } from "./logger";
 import { Metrics } from "./metrics";
@@ -34,15 +35,27 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
   const redis = createRedis(config);
   const repo = new CouponRepository(db);
   const ledger = new Ledger(db.pool);
-  const catalog = new CouponCatalog(repo);
-  const redisState = new RedisCouponState(redis, ledger, (couponId) => {
-    metrics.redisRebuilds.inc();
-    logger.info({ couponId }, "coupon state loaded into Redis from PostgreSQL");
+  const catalog = new CouponCatalog(ledger);
+  const redisState = new RedisCouponState(redis, ledger, {
+    answerWithinMs: config.redisCommandTimeoutMs,
+    onRebuilt: (couponId) => {
+      metrics.redisRebuilds.inc();
+      logger.info({ couponId }, "coupon state loaded into Redis from PostgreSQL");
+    },
+    onStale: (couponId) => catalog.forget(couponId),
   });
   const commit = new GroupCommit(ledger, 1_000, (n) => metrics.groupCommitBatch.observe(n));
   const uncertain = new UncertainWrites(ledger, logger);
   const postgres = new PostgresStrategy(ledger, uncertain);
-  const redisSet = new RedisSetStrategy(redis, ledger, redisState, commit, uncertain);
+  const sweeper = new HoldSweeper(
+    redis,
+    ledger,
+    logger,
+    { settled: (written, refused) => metrics.holdsSettled(written, refused), drift: (couponId) => redisState.repairSoon(couponId) },
+    { tickMs: Math.min(1_000, Math.ceil(config.holdTimeoutMs / 3)), batchSize: 1_000 },
+  );
+  sweeper.start();
+  const redisSet = new RedisSetStrategy(redis, ledger, redisState, commit, sweeper, logger, config.holdTimeoutMs);
   const worker = new QueueWorker(
     redis,
     ledger,
@@ -57,6 +70,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       drift: (couponId) => redisState.repairSoon(couponId),
     },
     { batchSize: config.queueBatchSize, visibilityTimeoutMs: config.queueVisibilityTimeoutMs, tickMs: 1_000 },
+    (couponId) => catalog.get(couponId),
   );
   metrics.trackQueueDepth(() => worker.depth());
   worker.start();
@@ -104,6 +118,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     async close() {
       await issuance.close();
       await commit.settled();
+      await sweeper.close();
       await uncertain.close();
       await Promise.all([closeRedis(redis), ...(lockNodes ?? []).map(closeRedis), db.close()]);
     },

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient, QueryConfig, QueryResultRow } from "pg";
 import { unavailable } from "../errors";
+import type { StrategyName } from "./coupon-repository";
 import { isCheckViolation, isUniqueViolation, orUnavailable } from "./pg-errors";
 
 /**
@@ -11,6 +12,8 @@ import { isCheckViolation, isUniqueViolation, orUnavailable } from "./pg-errors"
  */
 
 export type SingleIssueResult = "issued" | "duplicate" | "sold-out" | "fenced";
+/** A user's fate in an unfenced write. */
+export type IssueResult = Exclude<SingleIssueResult, "fenced">;
 
 const ISSUE_ONE = `
 WITH existing AS (
@@ -117,6 +120,24 @@ export class Ledger {
     }
   }
 
+  /**
+   * Issues users in the order given: one statement for all of them, or, when
+   * that would pass the limit, one at a time, so exactly the earliest get the
+   * places left. Idempotent: a user who already has a row is "duplicate".
+   */
+  async issueInOrder(couponId: number, userIds: readonly string[]): Promise<Map<string, IssueResult>> {
+    const results = new Map<string, IssueResult>();
+    if (userIds.length > 1) {
+      const batch = await this.issueBatch(couponId, userIds);
+      if (batch.ok) {
+        for (const u of userIds) results.set(u, batch.inserted.has(u) ? "issued" : "duplicate");
+        return results;
+      }
+    }
+    for (const u of userIds) results.set(u, (await this.issueOne(couponId, u)) as IssueResult);
+    return results;
+  }
+
   /** Records queued shoppers PostgreSQL refused, so their REJECTED status outlives Redis. */
   async recordRejections(couponId: number, userIds: readonly string[], reason: string): Promise<void> {
     if (userIds.length === 0) return;
@@ -175,20 +196,36 @@ export class Ledger {
     return rowCount === 1;
   }
 
-  /** Issued userIds in insertion order, a page at a time (for rebuilding Redis). */
-  async *issuedUserIds(couponId: number, pageSize = 10_000): AsyncGenerator<string[]> {
+  /**
+   * Issued userIds, a page at a time in userId order (for rebuilding Redis
+   * and reconciling). The keyset is the unique ("couponId", "userId") index,
+   * so each page is an index-only range scan however large the coupon.
+   */
+  async *issuedUserIds(couponId: number, pageSize = 20_000): AsyncGenerator<string[]> {
     let after = "0";
     for (;;) {
-      const { rows } = await this.run<{ id: string; userId: string }>({
+      const { rows } = await this.run<{ userId: string }>({
         name: "issued-page",
-        text: `SELECT id::text AS id, "userId"::text AS "userId" FROM "UserCoupon"
-                WHERE "couponId" = $1 AND id > $2 ORDER BY id LIMIT $3`,
+        text: `SELECT "userId"::text AS "userId" FROM "UserCoupon"
+                WHERE "couponId" = $1 AND "userId" > $2::bigint ORDER BY "userId" LIMIT $3`,
         values: [couponId, after, pageSize],
       });
       if (rows.length === 0) return;
       yield rows.map((r) => r.userId);
-      after = rows[rows.length - 1]!.id;
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!.userId;
     }
+  }
+
+  /** Which of these users hold a row of the coupon. */
+  async holders(couponId: number, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const { rows } = await this.run<{ userId: string }>({
+      name: "holders",
+      text: `SELECT "userId"::text AS "userId" FROM "UserCoupon" WHERE "couponId" = $1 AND "userId" = ANY($2::bigint[])`,
+      values: [couponId, userIds],
+    });
+    return new Set(rows.map((r) => r.userId));
   }
 
   /** The newest fencing token PostgreSQL has accepted for the coupon. */
@@ -210,4 +247,35 @@ export class Ledger {
     });
     return rows[0];
   }
+
+  /** What the hot path needs of a coupon, with the tag of the ledger state it belongs to. */
+  async couponRef(couponId: number): Promise<LedgerCoupon | undefined> {
+    const { rows } = await this.run<LedgerCoupon>({
+      name: "coupon-ref",
+      text: `SELECT id, strategy, "startsAt", "endsAt", "totalQuantity", ${LEDGER_TAG} AS tag FROM "Coupon" c WHERE id = $1`,
+      values: [couponId],
+    });
+    return rows[0];
+  }
 }
+
+export interface LedgerCoupon {
+  readonly id: number;
+  readonly strategy: StrategyName;
+  readonly startsAt: Date | null;
+  readonly endsAt: Date | null;
+  readonly totalQuantity: number;
+  readonly tag: string;
+}
+
+/**
+ * Names the ledger state a coupon belongs to: the PostgreSQL cluster, the
+ * database (a re-created database has a new oid), the timeline (a restored
+ * backup or a promoted replica starts a new one) and the coupon row's own
+ * incarnation. Redis state carries it, and state with another tag is
+ * rebuilt, never used (see docs/guarantees.md).
+ */
+const LEDGER_TAG = `(SELECT system_identifier FROM pg_control_system())::text
+  || '.' || (SELECT oid FROM pg_database WHERE datname = current_database())::text
+  || '.' || (SELECT timeline_id FROM pg_control_checkpoint())::text
+  || '.' || c.incarnation::text`;

@@ -4,6 +4,7 @@ import type { Ledger } from "../db/ledger";
 import type { CouponCatalog } from "./coupon-catalog";
 import type { RedisCouponState } from "./redis-coupon-state";
 import type { StrategySet } from "./issuance-service";
+import type { CouponRef } from "./types";
 
 export interface ReconcileReport {
   readonly couponId: number;
@@ -34,7 +35,7 @@ export class CouponAdmin {
 
   async create(input: NewCoupon): Promise<Coupon> {
     const coupon = await this.repo.create(input);
-    this.catalog.remember(coupon);
+    this.catalog.forget(coupon.id);
     return coupon;
   }
 
@@ -56,50 +57,92 @@ export class CouponAdmin {
    */
   async setLimit(id: number, limit: number): Promise<Coupon> {
     const coupon = await this.get(id);
+    const ref = await this.ref(id);
     const usesRedis = this.strategies[coupon.strategy].usesRedis;
     if (usesRedis && limit < coupon.totalQuantity) {
-      const admitted = await this.redisState.setLimit(id, limit).catch(redisDown);
+      const admitted = await this.redisState.setLimit(ref, limit).catch(redisDown);
       if (admitted !== undefined) throw limitBelowIssued(limit, admitted);
     }
     const result = await this.repo.setLimit(id, limit);
     if (!result) throw notFound("COUPON_NOT_FOUND", `Coupon ${id} does not exist`);
     if (!result.ok) {
-      if (usesRedis) await this.redisState.setLimit(id, coupon.totalQuantity).catch(redisDown);
+      if (usesRedis) await this.redisState.setLimit(ref, coupon.totalQuantity).catch(redisDown);
       throw limitBelowIssued(limit, result.issuedCount);
     }
-    if (usesRedis && limit >= coupon.totalQuantity) await this.redisState.setLimit(id, limit).catch(redisDown);
+    if (usesRedis && limit >= coupon.totalQuantity) await this.redisState.setLimit(ref, limit).catch(redisDown);
     return result.coupon;
   }
 
-  /** Compares Redis with PostgreSQL and, unless dryRun, rebuilds Redis from PostgreSQL. */
+  /**
+   * Compares Redis with PostgreSQL and, unless dryRun, rebuilds Redis from
+   * PostgreSQL. Both sides are streamed a page at a time (the ledger in
+   * userId order against SMISMEMBER, the Redis set by SSCAN against the
+   * ledger), so memory stays bounded at any size.
+   */
   async reconcile(id: number, dryRun: boolean): Promise<ReconcileReport> {
     const coupon = await this.get(id);
-    const rows = new Set<string>();
-    for await (const page of this.ledger.issuedUserIds(id)) for (const u of page) rows.add(u);
-    const postgres = { totalQuantity: coupon.totalQuantity, issuedCount: coupon.issuedCount, rows: rows.size };
-    const base = { couponId: id, strategy: coupon.strategy, dryRun, postgres, counterMismatch: rows.size !== coupon.issuedCount };
+    const base = { couponId: id, strategy: coupon.strategy, dryRun };
     if (!this.strategies[coupon.strategy].usesRedis) {
-      return { ...base, redis: null, missingInRedis: [], extraInRedis: [], limitMismatch: false, repaired: false };
+      const rows = await this.countRows(id);
+      const postgres = { totalQuantity: coupon.totalQuantity, issuedCount: coupon.issuedCount, rows };
+      const none = { redis: null, missingInRedis: [], extraInRedis: [], limitMismatch: false, repaired: false };
+      return { ...base, postgres, counterMismatch: rows !== coupon.issuedCount, ...none };
     }
-    const [snapshot, admitted, pending] = await Promise.all([
-      this.redisState.snapshot(id),
-      this.redisState.admittedUserIds(id),
-      this.redisState.pendingUserIds(id),
-    ]).catch(redisDown);
-    const missingInRedis = [...rows].filter((u) => !admitted.has(u));
-    // Queued shoppers are admitted without a row, and rightly so.
-    const extraInRedis = [...admitted].filter((u) => !rows.has(u) && !pending.has(u));
-    const limitMismatch = snapshot.loaded && snapshot.limit !== coupon.totalQuantity;
-    const differs = !snapshot.loaded || missingInRedis.length > 0 || extraInRedis.length > 0 || limitMismatch;
+    const ref = await this.ref(id);
+    const [snapshot, waiting] = await Promise.all([this.redisState.snapshot(ref), this.redisState.waitingUserIds(id)]).catch(redisDown);
+    const missing = new Sample();
+    let rows = 0;
+    for await (const page of this.ledger.issuedUserIds(id)) {
+      rows += page.length;
+      const known = snapshot.loaded ? await this.redisState.admittedAmong(id, page).catch(redisDown) : [];
+      page.forEach((u, i) => known[i] || missing.add(u));
+    }
+    const extra = new Sample();
+    if (snapshot.loaded) {
+      for await (const members of this.redisState.admittedUserIds(id)) {
+        // Queued and held shoppers are admitted without a row, and rightly so.
+        const candidates = members.filter((u) => !waiting.has(u));
+        const withRows = await this.ledger.holders(id, candidates);
+        for (const u of candidates) if (!withRows.has(u)) extra.add(u);
+      }
+    }
+    // The coupon row is read after the rows, so rows committed meanwhile do not look like drift.
+    const counts = (await this.ledger.counts(id)) ?? coupon;
+    const postgres = { totalQuantity: counts.totalQuantity, issuedCount: counts.issuedCount, rows };
+    const limitMismatch = snapshot.loaded && snapshot.limit !== counts.totalQuantity;
+    const differs = !snapshot.loaded || missing.count > 0 || extra.count > 0 || limitMismatch;
     const repaired = differs && !dryRun ? await this.redisState.rebuild(id, true) : false;
     return {
       ...base,
+      postgres,
+      counterMismatch: rows !== counts.issuedCount,
       redis: { loaded: snapshot.loaded, limit: snapshot.limit ?? null, admitted: snapshot.admitted },
-      missingInRedis: missingInRedis.slice(0, SAMPLE),
-      extraInRedis: extraInRedis.slice(0, SAMPLE),
+      missingInRedis: missing.items,
+      extraInRedis: extra.items,
       limitMismatch,
       repaired,
     };
+  }
+
+  private async ref(id: number): Promise<CouponRef> {
+    const ref = await this.catalog.get(id);
+    if (!ref) throw notFound("COUPON_NOT_FOUND", `Coupon ${id} does not exist`);
+    return ref;
+  }
+
+  private async countRows(id: number): Promise<number> {
+    let rows = 0;
+    for await (const page of this.ledger.issuedUserIds(id)) rows += page.length;
+    return rows;
+  }
+}
+
+/** The first SAMPLE items of a difference, and how many there were. */
+class Sample {
+  readonly items: string[] = [];
+  count = 0;
+  add(item: string): void {
+    if (this.count++ < SAMPLE) this.items.push(item);
   }
 }
 

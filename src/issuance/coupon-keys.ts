@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 export interface CouponKeys {
   readonly meta: string;
   readonly issued: string;
+  readonly holds: string;
   readonly queue: string;
   readonly pending: string;
   readonly dead: string;
@@ -23,6 +24,7 @@ export function couponKeys(couponId: number): CouponKeys {
     keys = Object.freeze({
       meta: `${p}meta`,
       issued: `${p}issued`,
+      holds: `${p}holds`,
       queue: `${p}queue`,
       pending: `${p}pending`,
       dead: `${p}dead`,
@@ -41,3 +43,6 @@ export const processingKey = (couponId: number, workerId: string) => `coupon:{${
 
 /** Coupons served by the queue strategy, so every worker can find every queue. */
 export const QUEUE_COUPONS_KEY = "coupons:queue";
+
+/** Coupons whose admissions are holds (redis-set), so every hold sweeper can find every coupon. */
+export const HOLD_COUPONS_KEY = "coupons:holds";

@@ -1,6 +1,4 @@
-import type { Ledger, SingleIssueResult } from "../db/ledger";
-
-type Result = Exclude<SingleIssueResult, "fenced">;
+import type { IssueResult as Result, Ledger } from "../db/ledger";
 
 interface Waiter {
   readonly userId: string;
@@ -61,17 +59,14 @@ export class GroupCommit {
 
   private async write(couponId: number, batch: Waiter[]): Promise<void> {
     try {
-      if (batch.length > 1) {
-        const r = await this.ledger.issueBatch(couponId, batch.map((w) => w.userId));
-        if (r.ok) {
-          for (const w of batch) w.resolve(r.inserted.has(w.userId) ? "issued" : "duplicate");
-          return;
-        }
-      }
-      // One at a time: a single request, or a batch that would pass the
-      // limit, where each shopper needs their own exact answer.
+      const results = await this.ledger.issueInOrder(couponId, batch.map((w) => w.userId));
+      // The same user twice in one batch (a retry racing its first request):
+      // one row, so only the first is told it was issued.
+      const told = new Set<string>();
       for (const w of batch) {
-        w.resolve((await this.ledger.issueOne(couponId, w.userId)) as Result);
+        const result = results.get(w.userId)!;
+        w.resolve(result === "issued" && told.has(w.userId) ? "duplicate" : result);
+        told.add(w.userId);
       }
     } catch (err) {
       for (const w of batch) w.reject(err);

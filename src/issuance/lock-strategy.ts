@@ -31,7 +31,7 @@ interface Waiter {
 type Decision = IssueOutcome | Error;
 
 /**
- * SPEC §4.3. Duplicates and sold-out answers come from Redis without waiting
+ * Duplicates and sold-out answers come from Redis without waiting
  * for the lock. The rest queue in this process, and the process takes the
  * coupon's distributed lock once for everyone queued (so each process is one
  * contender, not hundreds). Inside the lock: membership and the limit are
@@ -57,14 +57,15 @@ export class LockStrategy implements IssuanceStrategy {
 
   async issue(coupon: CouponRef, userId: string): Promise<IssueOutcome> {
     const k = couponKeys(coupon.id);
-    const fast = await this.state.admit(coupon.id, () => this.redis.checkAdmission(k.meta, k.issued, userId));
+    // Reads only: when Redis does not answer, nothing has changed and 503 is the truth.
+    const fast = await this.state.admit(coupon, (tag) => this.redis.checkAdmission(k.meta, k.issued, userId, tag));
     if (fast === DUPLICATE) return ALREADY_ISSUED;
-    if (fast !== ROOM) return this.soldOut(coupon.id);
+    if (fast !== ROOM) return SOLD_OUT;
     return new Promise((resolve, reject) => {
       const queue = this.queues.get(coupon.id);
       if (queue) return void queue.push({ userId, resolve, reject });
       this.queues.set(coupon.id, [{ userId, resolve, reject }]);
-      void this.drain(coupon.id);
+      void this.drain(coupon);
     });
   }
 
@@ -76,17 +77,18 @@ export class LockStrategy implements IssuanceStrategy {
     await this.lock.close();
   }
 
-  private async drain(couponId: number): Promise<void> {
-    const queue = this.queues.get(couponId)!;
-    while (queue.length > 0) await this.underLock(couponId, queue.splice(0, MAX_BATCH));
-    this.queues.delete(couponId);
+  private async drain(coupon: CouponRef): Promise<void> {
+    const queue = this.queues.get(coupon.id)!;
+    while (queue.length > 0) await this.underLock(coupon, queue.splice(0, MAX_BATCH));
+    this.queues.delete(coupon.id);
   }
 
-  private async underLock(couponId: number, batch: readonly Waiter[]): Promise<void> {
+  private async underLock(coupon: CouponRef, batch: readonly Waiter[]): Promise<void> {
+    const couponId = coupon.id;
     let decided: Map<string, Decision> | undefined;
     try {
       await this.lock.using(`coupon:${couponId}`, this.options, async (_signal, held) => {
-        decided = await this.critical(couponId, batch, held);
+        decided = await this.critical(coupon, batch, held);
       });
     } catch (err) {
       // A lease lost after the ledger accepted our fenced write changes nothing.
@@ -106,14 +108,15 @@ export class LockStrategy implements IssuanceStrategy {
     }
   }
 
-  private async critical(couponId: number, batch: readonly Waiter[], held: HeldLock): Promise<Map<string, Decision>> {
+  private async critical(coupon: CouponRef, batch: readonly Waiter[], held: HeldLock): Promise<Map<string, Decision>> {
+    const couponId = coupon.id;
     const k = couponKeys(couponId);
     const users = [...new Set(batch.map((w) => w.userId))];
-    const [room, ...issued] = (await this.state.admit(couponId, () => this.redis.checkAdmissions(k.meta, k.issued, ...users))) as number[];
+    const [room, ...issued] = (await this.state.admit(coupon, (tag) => this.redis.checkAdmissions(k.meta, k.issued, tag, ...users))) as number[];
     const decided = new Map<string, Decision>();
     const candidates = users.filter((u, i) => (issued[i] ? (decided.set(u, ALREADY_ISSUED), false) : true));
     const winners = candidates.slice(0, Math.max(0, room!));
-    for (const u of candidates.slice(winners.length)) decided.set(u, this.soldOut(couponId));
+    for (const u of candidates.slice(winners.length)) decided.set(u, SOLD_OUT);
     if (winners.length === 0) return decided;
 
     if (this.options.faultPauseMs) await new Promise((r) => setTimeout(r, this.options.faultPauseMs));
@@ -181,10 +184,5 @@ export class LockStrategy implements IssuanceStrategy {
   private async catchUpFence(couponId: number, held: HeldLock): Promise<void> {
     const seen = await this.ledger.fenceToken(couponId);
     if (seen !== undefined && seen >= held.fence) await this.lock.advanceFence(`coupon:${couponId}`, seen);
-  }
-
-  private soldOut(couponId: number): IssueOutcome {
-    this.state.auditSoldOut(couponId);
-    return SOLD_OUT;
   }
 }

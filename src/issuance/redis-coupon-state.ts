@@ -1,61 +1,80 @@
-import { rethrowAsUnavailable } from "../errors";
-
-/** What every admission script answers when the coupon's keys are missing. */
-export const NOT_LOADED = 0;
+import { AppError, rethrowAsUnavailable, unavailable } from "../errors";
 import type { Ledger } from "../db/ledger";
-import type { RedisClient } from "../redis/client";
+import { answerWithin, type RedisClient } from "../redis/client";
 import { couponKeys, stagingKey } from "./coupon-keys";
+import type { CouponRef } from "./types";
+
+/** What every admission script answers when the coupon's keys are missing or belong to another ledger state. */
+export const NOT_LOADED = 0;
 
 const STAGING_TTL_SECONDS = 300;
 const REPAIR_INTERVAL_MS = 1_000;
-/** Longer than any write may stay in flight (the pool's statement timeout is 5 s). */
-const ORPHAN_GRACE_MS = 6_000;
+/** Members per SADD while staging a rebuild: large enough to be fast, small enough never to block Redis for long. */
+const STAGING_CHUNK = 5_000;
 
 export interface RedisCouponSnapshot {
   readonly loaded: boolean;
   readonly limit: number | undefined;
   readonly admitted: number;
+  readonly held: number;
+}
+
+export interface RedisCouponStateOptions {
+  /** The longest a request waits for one admission script's answer. */
+  readonly answerWithinMs: number;
+  /** A coupon was (re)loaded into Redis from PostgreSQL. */
+  readonly onRebuilt?: (couponId: number) => void;
+  /** Redis holds a newer ledger state of the coupon than this process knows: forget what it knows. */
+  readonly onStale?: (couponId: number) => void;
 }
 
 /**
- * The part of a coupon's state that lives in Redis (limit and admitted set),
- * and how it is rebuilt from PostgreSQL (SPEC I6). Shared by every strategy
- * that keeps admission state in Redis.
+ * The part of a coupon's state that lives in Redis (limit, admitted set,
+ * holds), and how it is rebuilt from PostgreSQL. Every coupon's state
+ * carries the tag of the ledger state it was built from; scripts treat state
+ * with another tag as not loaded, so Redis state that outlived its database
+ * is replaced, never used. Shared by every strategy that keeps admission
+ * state in Redis.
  */
 export class RedisCouponState {
-  private readonly loading = new Map<number, Promise<void>>();
+  private readonly loading = new Map<number, Promise<string>>();
   private readonly lastRepair = new Map<number, number>();
-  private readonly audits = new Set<number>();
 
   constructor(
     private readonly redis: RedisClient,
     private readonly ledger: Ledger,
-    private readonly onRebuilt: (couponId: number) => void = () => undefined,
+    private readonly options: RedisCouponStateOptions,
   ) {}
 
   /**
-   * Runs an admission script; if it finds the coupon not loaded, loads it
-   * from PostgreSQL and runs it once more. Redis failures become UNAVAILABLE.
+   * Runs an admission script with the coupon's tag; if it finds the coupon
+   * not loaded, loads it from PostgreSQL and runs it once more. Each run is
+   * bounded by `answerWithinMs`. Failures become UNAVAILABLE, marked
+   * maybeCommitted when the script may have run (or may still run).
    */
-  async admit<T>(couponId: number, script: () => Promise<T>): Promise<T> {
-    const attempt = async () => {
-      let reply = await script();
-      if (reply === NOT_LOADED) {
-        await this.ensureLoaded(couponId);
-        reply = await script();
-        if (reply === NOT_LOADED) throw new Error("coupon keys vanished right after loading");
-      }
-      return reply;
-    };
-    return attempt().catch(rethrowAsUnavailable("Redis"));
+  async admit<T>(coupon: CouponRef, script: (tag: string) => Promise<T>): Promise<T> {
+    const run = (tag: string) => answerWithin(script(tag), this.options.answerWithinMs).catch(rethrowAsUnavailable("Redis"));
+    const reply = await run(coupon.tag);
+    if (reply !== NOT_LOADED) return reply;
+    const loaded = await this.ensureLoaded(coupon.id);
+    if (loaded !== coupon.tag) {
+      // The ledger was re-created or restored under this process: what it
+      // knows of the coupon is stale. Nothing was admitted; ask again.
+      this.options.onStale?.(coupon.id);
+      throw unavailable("Redis", new Error(`coupon ${coupon.id} belongs to another ledger state`));
+    }
+    const again = await run(coupon.tag);
+    if (again === NOT_LOADED) throw unavailable("Redis", new Error("coupon keys vanished right after loading"));
+    return again;
   }
 
-  /** Loads the coupon's keys from PostgreSQL unless someone already has. */
-  ensureLoaded(couponId: number): Promise<void> {
+  /** Loads the coupon's keys from PostgreSQL unless someone already has; resolves with the ledger tag. */
+  ensureLoaded(couponId: number): Promise<string> {
     let p = this.loading.get(couponId);
     if (!p) {
-      p = this.rebuild(couponId, false)
-        .then(() => undefined)
+      p = this.publish(couponId, false)
+        .then((r) => r.tag)
+        .catch(rethrowAsUnavailable("Redis"))
         .finally(() => this.loading.delete(couponId));
       this.loading.set(couponId, p);
     }
@@ -78,99 +97,98 @@ export class RedisCouponState {
   }
 
   /**
-   * Redis just said SOLD_OUT. If it counts more admitted shoppers than the
-   * ledger has rows plus queue entries, and still does after any write in
-   * flight must have finished, the difference are orphans: shoppers admitted
-   * by a process that died before writing their row. Rebuilding from the
-   * ledger frees their places, so a crash cannot end a sale short (SPEC I3).
-   */
-  auditSoldOut(couponId: number): void {
-    if (this.audits.has(couponId)) return;
-    this.audits.add(couponId);
-    const gap = async () => {
-      const [snapshot, pending, counts] = await Promise.all([
-        this.snapshot(couponId),
-        this.redis.hlen(couponKeys(couponId).pending),
-        this.ledger.counts(couponId),
-      ]);
-      return counts ? snapshot.admitted - pending - counts.issuedCount : 0;
-    };
-    const audit = async () => {
-      if ((await gap()) <= 0) return;
-      await new Promise((r) => setTimeout(r, ORPHAN_GRACE_MS).unref());
-      if ((await gap()) > 0) await this.rebuild(couponId, true);
-    };
-    void audit()
-      .catch(() => undefined)
-      .finally(() => setTimeout(() => this.audits.delete(couponId), ORPHAN_GRACE_MS).unref());
-  }
-
-  /**
    * Copies the issued userIds into a private staging set, then publishes it
-   * atomically (loadCoupon-3.lua). With force, replaces a loaded state: that
+   * atomically (loadCoupon-7.lua). With force, replaces a loaded state: that
    * is how reconcile repairs Redis from PostgreSQL.
    */
-  rebuild(couponId: number, force: boolean): Promise<boolean> {
-    return this.publish(couponId, force).catch(rethrowAsUnavailable("Redis"));
+  async rebuild(couponId: number, force: boolean): Promise<boolean> {
+    return (await this.publish(couponId, force).catch(rethrowAsUnavailable("Redis"))).published;
   }
 
-  private async publish(couponId: number, force: boolean): Promise<boolean> {
+  private async publish(couponId: number, force: boolean): Promise<{ published: boolean; tag: string }> {
     const keys = couponKeys(couponId);
     const staging = stagingKey(couponId);
+    // Reading the next page overlaps with writing this one.
+    let writing: Promise<unknown> = Promise.resolve();
     for await (const page of this.ledger.issuedUserIds(couponId)) {
-      await this.redis.multi().sadd(staging, ...page).expire(staging, STAGING_TTL_SECONDS).exec();
+      await writing;
+      writing = this.stage(staging, page);
     }
-    const counts = await this.ledger.counts(couponId);
-    if (!counts) {
-      await this.redis.del(staging);
-      return false;
+    await writing;
+    const coupon = await this.ledger.couponRef(couponId);
+    if (!coupon) {
+      await this.redis.unlink(staging);
+      throw new AppError("COUPON_NOT_FOUND", 404, `Coupon ${couponId} does not exist`);
     }
     const published = await this.redis.loadCoupon(
       keys.meta,
       keys.issued,
       staging,
       keys.pending,
-      counts.totalQuantity,
+      keys.holds,
+      keys.queue,
+      keys.workers,
+      coupon.totalQuantity,
       force ? 1 : 0,
+      coupon.tag,
     );
-    if (published === 1) this.onRebuilt(couponId);
-    return published === 1;
+    if (published === 1) this.options.onRebuilt?.(couponId);
+    return { published: published === 1, tag: coupon.tag };
+  }
+
+  private stage(staging: string, userIds: readonly string[]): Promise<unknown> {
+    const tx = this.redis.multi();
+    for (let i = 0; i < userIds.length; i += STAGING_CHUNK) tx.sadd(staging, ...userIds.slice(i, i + STAGING_CHUNK));
+    return tx.expire(staging, STAGING_TTL_SECONDS).exec();
   }
 
   /** Sets the limit in Redis; returns how many are admitted if that is above it. */
-  async setLimit(couponId: number, limit: number): Promise<number | undefined> {
-    const keys = couponKeys(couponId);
-    const refused = await this.redis.setLimit(keys.meta, keys.issued, limit);
+  async setLimit(coupon: CouponRef, limit: number): Promise<number | undefined> {
+    const keys = couponKeys(coupon.id);
+    const refused = await this.redis.setLimit(keys.meta, keys.issued, limit, coupon.tag);
     return refused >= 0 ? refused : undefined;
   }
 
-  async snapshot(couponId: number): Promise<RedisCouponSnapshot> {
-    const keys = couponKeys(couponId);
-    const [[, meta], [, admitted]] = (await this.redis.multi().hgetall(keys.meta).scard(keys.issued).exec())! as [
+  async snapshot(coupon: CouponRef): Promise<RedisCouponSnapshot> {
+    const keys = couponKeys(coupon.id);
+    const [[, meta], [, admitted], [, held]] = (await this.redis.multi().hgetall(keys.meta).scard(keys.issued).zcard(keys.holds).exec())! as [
       [unknown, Record<string, string>],
+      [unknown, number],
       [unknown, number],
     ];
     return {
-      loaded: meta.ready === "1",
+      loaded: meta.tag === coupon.tag,
       limit: meta.limit === undefined ? undefined : Number(meta.limit),
       admitted,
+      held,
     };
   }
 
-  /** All admitted userIds, read with SSCAN so a large set does not block Redis. */
-  async admittedUserIds(couponId: number): Promise<Set<string>> {
-    const members = new Set<string>();
+  /** All admitted userIds, a page at a time with SSCAN, so a large set does not block Redis. */
+  async *admittedUserIds(couponId: number): AsyncGenerator<string[]> {
     let cursor = "0";
     do {
       const [next, batch] = await this.redis.sscan(couponKeys(couponId).issued, cursor, "COUNT", 5_000);
-      for (const m of batch) members.add(m);
+      if (batch.length) yield batch;
       cursor = next;
     } while (cursor !== "0");
-    return members;
   }
 
-  /** Queued shoppers: admitted, no row yet, and rightly so. */
-  async pendingUserIds(couponId: number): Promise<Set<string>> {
-    return new Set(await this.redis.hkeys(couponKeys(couponId).pending));
+  /** For each userId, in order, whether the coupon's admitted set has it. */
+  async admittedAmong(couponId: number, userIds: readonly string[]): Promise<boolean[]> {
+    const tx = this.redis.pipeline();
+    for (let i = 0; i < userIds.length; i += STAGING_CHUNK) tx.smismember(couponKeys(couponId).issued, ...userIds.slice(i, i + STAGING_CHUNK));
+    const replies = (await tx.exec())!;
+    return replies.flatMap(([err, flags]) => {
+      if (err) throw err;
+      return (flags as number[]).map((f) => f === 1);
+    });
+  }
+
+  /** Queued and held shoppers: admitted, no row yet, and rightly so. */
+  async waitingUserIds(couponId: number): Promise<Set<string>> {
+    const keys = couponKeys(couponId);
+    const [queued, held] = await Promise.all([this.redis.hkeys(keys.pending), this.redis.zrange(keys.holds, "0", "-1")]);
+    return new Set([...queued, ...held]);
   }
 }

@@ -1,21 +1,29 @@
 import type { Ledger } from "../db/ledger";
+import { isAmbiguousWrite, rethrowAsUnavailable } from "../errors";
+import type { Logger } from "../logger";
 import type { RedisClient } from "../redis/client";
 import { couponKeys } from "./coupon-keys";
 import type { GroupCommit } from "./group-commit";
+import type { HoldSweeper } from "./hold-sweeper";
 import type { RedisCouponState } from "./redis-coupon-state";
-import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
 import { rowStatus } from "./row-status";
-import type { UncertainWrites } from "./uncertain-writes";
-import { isAmbiguousWrite } from "../errors";
+import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStatus, type IssuanceStrategy, type IssueOutcome } from "./types";
 
 const ADMITTED = 1;
 const DUPLICATE = 2;
+const SOLD_OUT_CODE = 3;
+
+const PENDING_STATUS: IssuanceStatus = Object.freeze({ status: "PENDING" });
 
 /**
- * SPEC §4.1. One Lua script decides admission (membership, limit, add,
- * re-verify) in a single Redis round trip; duplicates and sold-out answers
- * end there. An admitted shopper's row is then written by group commit, and
- * if that fails the Redis side is undone so the counts do not drift.
+ * One Lua script decides admission (membership, limit, add, re-verify) in a
+ * single Redis round trip; duplicates and sold-out answers end there. An
+ * admitted shopper holds a place until their row is written by group commit
+ * and the hold confirmed. Whenever the outcome is unknown (Redis did not
+ * answer the admission, PostgreSQL did not answer the write) the answer is
+ * 202 PENDING and the hold settles in the background (see HoldSweeper): the
+ * place is never given back to someone else while its shopper may hold it,
+ * and nobody is told an error who will be issued.
  */
 export class RedisSetStrategy implements IssuanceStrategy {
   readonly name = "redis-set";
@@ -26,55 +34,64 @@ export class RedisSetStrategy implements IssuanceStrategy {
     private readonly ledger: Ledger,
     private readonly state: RedisCouponState,
     private readonly commit: GroupCommit,
-    private readonly uncertain: UncertainWrites,
+    private readonly sweeper: HoldSweeper,
+    private readonly logger: Logger,
+    private readonly holdMs: number,
   ) {}
 
   async issue(coupon: CouponRef, userId: string): Promise<IssueOutcome> {
-    const code = await this.admit(coupon.id, userId);
-    if (code === DUPLICATE) return ALREADY_ISSUED;
-    if (code !== ADMITTED) {
-      this.state.auditSoldOut(coupon.id);
-      return SOLD_OUT;
+    this.sweeper.register(coupon.id);
+    let code: number;
+    try {
+      code = await this.admit(coupon, userId);
+    } catch (err) {
+      // Sent but unanswered: Redis may run it late. If it does, the hold is
+      // settled by a sweeper and the status route tells the shopper.
+      if (isAmbiguousWrite(err)) return PENDING;
+      throw err;
     }
-    return this.persist(coupon.id, userId);
+    if (code === DUPLICATE) return ALREADY_ISSUED;
+    if (code === SOLD_OUT_CODE) return SOLD_OUT;
+    // ADMITTED (1), or HELD (4) by an earlier request of theirs: writing is idempotent.
+    return this.persist(coupon.id, userId, code === ADMITTED);
   }
 
-  status(coupon: CouponRef, userId: string) {
-    return rowStatus(this.ledger, coupon.id, userId);
+  /** ISSUED or REJECTED from the ledger; PENDING while a hold waits for its row. */
+  async status(coupon: CouponRef, userId: string): Promise<IssuanceStatus | undefined> {
+    const final = await rowStatus(this.ledger, coupon.id, userId);
+    if (final) return final;
+    const held = await this.redis.zscore(couponKeys(coupon.id).holds, userId).catch(rethrowAsUnavailable("Redis"));
+    return held === null ? undefined : PENDING_STATUS;
   }
 
-  private admit(couponId: number, userId: string): Promise<number> {
-    const keys = couponKeys(couponId);
-    return this.state.admit(couponId, () => this.redis.issueRedisSet(keys.meta, keys.issued, userId));
+  private admit(coupon: CouponRef, userId: string): Promise<number> {
+    const k = couponKeys(coupon.id);
+    return this.state.admit(coupon, (tag) => this.redis.issueRedisSet(k.meta, k.issued, k.holds, userId, tag, this.holdMs));
   }
 
-  private async persist(couponId: number, userId: string): Promise<IssueOutcome> {
+  private async persist(couponId: number, userId: string, admittedNow: boolean): Promise<IssueOutcome> {
     let result;
     try {
       result = await this.commit.issue(couponId, userId);
     } catch (err) {
-      if (!isAmbiguousWrite(err)) {
-        // Nothing reached PostgreSQL: give the place back and answer 503.
-        await this.undo(couponId, userId);
-        throw err;
-      }
-      const settled = await this.uncertain.settle(couponId, userId, async (final) => {
-        if (final === "sold-out") await this.undo(couponId, userId);
-      });
-      if (settled === "pending") return PENDING;
-      result = settled;
+      // Not written, or written with the reply lost: the hold stays, and a
+      // sweeper settles it once PostgreSQL answers again.
+      this.logger.debug({ couponId, userId, err: (err as Error).message }, "write unsettled; answered PENDING");
+      return PENDING;
     }
+    const keys = couponKeys(couponId);
+    if (result === "sold-out") {
+      // PostgreSQL refused: Redis admitted past the ledger's limit (e.g. while
+      // it was being rebuilt). The ledger wins; give the place back. If that
+      // cannot be confirmed, a sweeper will meet the same refusal.
+      this.state.repairSoon(couponId);
+      const released = await this.redis.releaseHolds(keys.issued, keys.holds, userId).then(() => true, () => false);
+      return released ? SOLD_OUT : PENDING;
+    }
+    // Confirming is best effort: an unconfirmed hold is found written by a sweeper.
+    this.redis.zrem(keys.holds, userId).catch(() => undefined);
     if (result === "issued") return ISSUED;
-    this.state.repairSoon(couponId);
-    if (result === "duplicate") return ALREADY_ISSUED; // Redis had lost this member; it has it again now.
-    // PostgreSQL refused: Redis admitted past the ledger's limit (e.g. while
-    // it was being rebuilt). The ledger wins; give the place back.
-    await this.undo(couponId, userId);
-    return SOLD_OUT;
-  }
-
-  private async undo(couponId: number, userId: string): Promise<void> {
-    // If this fails too, Redis keeps a member without a row until reconcile.
-    await this.redis.srem(couponKeys(couponId).issued, userId).catch(() => undefined);
+    if (admittedNow) this.state.repairSoon(couponId); // Redis had lost this member; it has it again now.
+    return ALREADY_ISSUED;
   }
 }

@@ -6,6 +6,8 @@ export interface CouponRef {
   readonly strategy: StrategyName;
   readonly startsAt: Date | null;
   readonly endsAt: Date | null;
+  /** The ledger state this coupon belongs to; its Redis state must carry the same tag. */
+  readonly tag: string;
 }
 
 /**

@@ -97,3 +97,18 @@ export function subscriberClient(client: RedisClient): RedisClient {
 export function channelName(client: RedisClient, name: string): string {
   return (client.options.keyPrefix ?? "") + name;
 }
+
+/**
+ * A command's answer, or a rejection once `ms` have passed. With
+ * auto-pipelining a command can wait behind a batch that is itself waiting
+ * on a stalled server, so the command timeout alone does not bound a
+ * request's wait; this does. The command may still run later: callers treat
+ * this rejection as "outcome unknown", never as "did not happen".
+ */
+export function answerWithin<T>(command: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([command, deadline]).finally(() => clearTimeout(timer));
+}

@@ -34,12 +34,25 @@ export const couponScripts = readLuaScripts(path.join(__dirname, "lua"));
 // Typed by declaration merging; the comment block of each .lua file is the contract.
 declare module "ioredis" {
   interface RedisCommander<Context> {
-    issueRedisSet(meta: string, issued: string, userId: string): Result<number, Context>;
-    checkAdmission(meta: string, issued: string, userId: string): Result<number, Context>;
-    checkAdmissions(meta: string, issued: string, ...userIds: string[]): Result<0 | number[], Context>;
-    loadCoupon(meta: string, issued: string, staging: string, pending: string, limit: number, force: 0 | 1): Result<number, Context>;
-    admitToQueue(meta: string, issued: string, pending: string, queue: string, userId: string, nowMs: number): Result<number, Context>;
-    claimBatch(queue: string, processing: string, workers: string, max: number, workerId: string, nowMs: number): Result<string[], Context>;
+    issueRedisSet(meta: string, issued: string, holds: string, userId: string, tag: string, holdMs: number): Result<number, Context>;
+    expiredHolds(holds: string, max: number): Result<string[], Context>;
+    releaseHolds(issued: string, holds: string, ...userIds: string[]): Result<number, Context>;
+    checkAdmission(meta: string, issued: string, userId: string, tag: string): Result<number, Context>;
+    checkAdmissions(meta: string, issued: string, tag: string, ...userIds: string[]): Result<0 | number[], Context>;
+    loadCoupon(
+      meta: string,
+      issued: string,
+      staging: string,
+      pending: string,
+      holds: string,
+      queue: string,
+      workers: string,
+      limit: number,
+      force: 0 | 1,
+      tag: string,
+    ): Result<number, Context>;
+    admitToQueue(meta: string, issued: string, pending: string, queue: string, userId: string, nowMs: number, tag: string): Result<number, Context>;
+    claimBatch(queue: string, processing: string, workers: string, meta: string, max: number, workerId: string, nowMs: number, tag: string): Result<string[], Context>;
     finishBatch(
       processing: string,
       pending: string,
@@ -52,6 +65,6 @@ declare module "ioredis" {
       ...deadThenRejected: (string | number)[]
     ): Result<number, Context>;
     requeueStale(workers: string, processing: string, queue: string, workerId: string, lastSeen: string): Result<number, Context>;
-    setLimit(meta: string, issued: string, limit: number): Result<number, Context>;
+    setLimit(meta: string, issued: string, limit: number, tag: string): Result<number, Context>;
   }
 }

@@ -1,4 +1,4 @@
-import { rethrowAsUnavailable } from "../../errors";
+import { isAmbiguousWrite, rethrowAsUnavailable } from "../../errors";
 import type { Ledger } from "../../db/ledger";
 import type { RedisClient } from "../../redis/client";
 import { couponKeys, QUEUE_COUPONS_KEY } from "../coupon-keys";
@@ -25,7 +25,7 @@ const DUPLICATE_PENDING = 4;
 const PENDING_STATUS: IssuanceStatus = Object.freeze({ status: "PENDING" });
 
 /**
- * SPEC §4.2. Admission is decided in Redis at once (admitToQueue-4.lua), so
+ * Admission is decided in Redis at once (admitToQueue-4.lua), so
  * every request gets an answer and the queue never holds more than the
  * coupons left; admitted requests are persisted by the workers in FIFO
  * batches. The answer is 202 PENDING, or with `Prefer: wait=N` the final
@@ -45,12 +45,18 @@ export class QueueStrategy implements IssuanceStrategy {
   ) {}
 
   async issue(coupon: CouponRef, userId: string, options: IssueOptions): Promise<IssueOutcome> {
-    const code = await this.admit(coupon.id, userId);
-    if (code === DUPLICATE) return ALREADY_ISSUED;
-    if (code !== ADMITTED && code !== DUPLICATE_PENDING) {
-      this.state.auditSoldOut(coupon.id);
-      return SOLD_OUT;
+    let code: number;
+    try {
+      code = await this.admit(coupon, userId);
+    } catch (err) {
+      // Sent but unanswered: Redis may still queue it (a stalled server runs
+      // what it holds when it wakes), and the worker would then issue this
+      // shopper. Only PENDING stays true either way; the status route tells.
+      if (isAmbiguousWrite(err)) return PENDING;
+      throw err;
     }
+    if (code === DUPLICATE) return ALREADY_ISSUED;
+    if (code !== ADMITTED && code !== DUPLICATE_PENDING) return SOLD_OUT;
     if (code === ADMITTED) await this.startWork(coupon.id);
     if (!options.waitMs) return PENDING;
     const final = await this.waiter.wait(coupon.id, userId, options.waitMs, () => this.status(coupon, userId));
@@ -69,9 +75,9 @@ export class QueueStrategy implements IssuanceStrategy {
     await this.worker.close();
   }
 
-  private admit(couponId: number, userId: string): Promise<number> {
-    const k = couponKeys(couponId);
-    return this.state.admit(couponId, () => this.redis.admitToQueue(k.meta, k.issued, k.pending, k.queue, userId, Date.now()));
+  private admit(coupon: CouponRef, userId: string): Promise<number> {
+    const k = couponKeys(coupon.id);
+    return this.state.admit(coupon, (tag) => this.redis.admitToQueue(k.meta, k.issued, k.pending, k.queue, userId, Date.now(), tag));
   }
 
   /** Makes sure every worker, in every process, will find this coupon's queue. */

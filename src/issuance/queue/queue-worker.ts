@@ -49,6 +49,8 @@ export class QueueWorker {
     private readonly logger: Logger,
     private readonly events: QueueWorkerEvents,
     private readonly options: QueueWorkerOptions,
+    /** The coupon as this process knows it: its queue is drained only if it carries the same ledger tag. */
+    private readonly couponOf: (couponId: number) => Promise<{ readonly tag: string } | undefined>,
   ) {}
 
   start(): void {
@@ -109,9 +111,11 @@ export class QueueWorker {
   private async drainLoop(couponId: number): Promise<void> {
     const keys = couponKeys(couponId);
     const processing = processingKey(couponId, this.id);
+    const coupon = await this.couponOf(couponId);
+    if (!coupon) return;
     while (!this.closed) {
       this.rerun.delete(couponId);
-      const entries = await this.redis.claimBatch(keys.queue, processing, keys.workers, this.options.batchSize, this.id, Date.now());
+      const entries = await this.redis.claimBatch(keys.queue, processing, keys.workers, keys.meta, this.options.batchSize, this.id, Date.now(), coupon.tag);
       if (entries.length === 0) return;
       await this.withHeartbeat(couponId, () => this.settle(couponId, entries));
     }
@@ -154,13 +158,7 @@ export class QueueWorker {
   private async persist(couponId: number, userIds: readonly string[]) {
     const issued: string[] = [];
     const rejected: string[] = [];
-    if (userIds.length === 0) return { issued, rejected };
-    const batch = await this.ledger.issueBatch(couponId, userIds);
-    if (batch.ok) return { issued: [...userIds], rejected };
-    for (const u of userIds) {
-      const r = await this.ledger.issueOne(couponId, u);
-      (r === "issued" || r === "duplicate" ? issued : rejected).push(u);
-    }
+    for (const [u, r] of await this.ledger.issueInOrder(couponId, userIds)) (r === "sold-out" ? rejected : issued).push(u);
     await this.ledger.recordRejections(couponId, rejected, REJECTED_REASON);
     return { issued, rejected };
   }

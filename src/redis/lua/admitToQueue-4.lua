@@ -2,21 +2,22 @@
 Admit one shopper to a queued coupon, atomically: the queue never holds more
 than the coupons still available, and admission order is queue order.
 
-KEYS[1]  coupon:{id}:meta     hash: limit, ready
+KEYS[1]  coupon:{id}:meta     hash: limit, tag
 KEYS[2]  coupon:{id}:issued   set of admitted userIds (issued + queued)
 KEYS[3]  coupon:{id}:pending  hash userId -> admittedAt (ms) while queued
 KEYS[4]  coupon:{id}:queue    list of "userId:admittedAt", oldest first
 ARGV[1]  userId
 ARGV[2]  now, in ms
+ARGV[3]  the coupon's ledger tag
 
 Returns
-  0  NOT_LOADED         load the coupon from PostgreSQL and try again
+  0  NOT_LOADED         missing or from another ledger state: load and retry
   1  ADMITTED           queued; the answer is 202 PENDING
   2  DUPLICATE          already issued (or decided)
   3  SOLD_OUT           no coupons left to admit
   4  DUPLICATE_PENDING  already queued and still waiting
 ]]
-if redis.call('HGET', KEYS[1], 'ready') ~= '1' then return 0 end
+if redis.call('HGET', KEYS[1], 'tag') ~= ARGV[3] then return 0 end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 4 end
   return 2

@@ -1,16 +1,17 @@
 --[[
 Change a coupon's limit, refusing to go below what is already admitted.
 
-KEYS[1]  coupon:{id}:meta    hash: limit, ready
+KEYS[1]  coupon:{id}:meta    hash: limit, tag
 KEYS[2]  coupon:{id}:issued  set of admitted userIds
 ARGV[1]  new limit
+ARGV[2]  the coupon's ledger tag
 
 Returns
   -1     set (or recorded for the next load, when the coupon is not loaded)
   n >= 0 refused: n shoppers are already admitted and n > new limit
 ]]
 local admitted = redis.call('SCARD', KEYS[2])
-if redis.call('HGET', KEYS[1], 'ready') == '1' and admitted > tonumber(ARGV[1]) then
+if redis.call('HGET', KEYS[1], 'tag') == ARGV[2] and admitted > tonumber(ARGV[1]) then
   return admitted
 end
 redis.call('HSET', KEYS[1], 'limit', ARGV[1])

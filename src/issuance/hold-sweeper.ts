@@ -1,0 +1,96 @@
+import type { Ledger } from "../db/ledger";
+import type { Logger } from "../logger";
+import type { RedisClient } from "../redis/client";
+import { couponKeys, HOLD_COUPONS_KEY } from "./coupon-keys";
+
+/** Why a held shopper ends without a row: the ledger's limit was reached first. */
+export const HOLD_REFUSED_REASON = "LIMIT_REACHED";
+
+export interface HoldSweeperOptions {
+  /** How often to look for expired holds. */
+  readonly tickMs: number;
+  /** Holds settled per coupon per statement. */
+  readonly batchSize: number;
+}
+
+export interface HoldSweeperEvents {
+  /** Holds settled: written (or found written) and refused. */
+  settled(written: number, refused: number): void;
+  /** PostgreSQL refused shoppers Redis admitted: Redis has drifted from the ledger. */
+  drift(couponId: number): void;
+}
+
+/**
+ * Settles admissions nobody confirmed in time. A redis-set admission is a
+ * hold in Redis until its caller writes the row and confirms it. When the
+ * caller cannot (its Redis reply was lost and it answered 202 PENDING, its
+ * PostgreSQL write failed, its process died) the hold outlives its settle-by
+ * time, and any process's sweeper writes the row itself (idempotently: a
+ * row already there counts as written) or, if PostgreSQL refuses it, gives
+ * the place back and records the refusal. So a place is never lost to a
+ * caller who stopped listening, and a shopper told PENDING learns the truth
+ * from any process.
+ */
+export class HoldSweeper {
+  private readonly known = new Set<number>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly ledger: Ledger,
+    private readonly logger: Logger,
+    private readonly events: HoldSweeperEvents,
+    private readonly options: HoldSweeperOptions,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.running = this.running.then(() => this.tick());
+    }, this.options.tickMs);
+    this.timer.unref();
+  }
+
+  /** Makes sure every process's sweeper will look at this coupon (once per process). */
+  register(couponId: number): void {
+    if (this.known.has(couponId)) return;
+    this.known.add(couponId);
+    // If this fails, the coupon is registered by the next tick's SMEMBERS or the next request.
+    this.redis.sadd(HOLD_COUPONS_KEY, String(couponId)).catch(() => this.known.delete(couponId));
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass over every registered coupon. */
+  async tick(): Promise<void> {
+    try {
+      const ids = await this.redis.smembers(HOLD_COUPONS_KEY);
+      for (const id of ids) await this.sweep(Number(id));
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, "hold sweep failed; retrying next tick");
+    }
+  }
+
+  private async sweep(couponId: number): Promise<void> {
+    const keys = couponKeys(couponId);
+    for (;;) {
+      const expired = await this.redis.expiredHolds(keys.holds, this.options.batchSize);
+      if (expired.length === 0) return;
+      const results = await this.ledger.issueInOrder(couponId, expired);
+      const refused = expired.filter((u) => results.get(u) === "sold-out");
+      const written = expired.filter((u) => results.get(u) !== "sold-out");
+      if (refused.length) {
+        await this.ledger.recordRejections(couponId, refused, HOLD_REFUSED_REASON);
+        await this.redis.releaseHolds(keys.issued, keys.holds, ...refused);
+        this.events.drift(couponId);
+      }
+      if (written.length) await this.redis.zrem(keys.holds, ...written);
+      this.events.settled(written.length, refused.length);
+      this.logger.warn({ couponId, written: written.length, refused: refused.length }, "settled admissions their callers did not confirm");
+      if (expired.length < this.options.batchSize) return;
+    }
+  }
+}
