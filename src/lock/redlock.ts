@@ -60,7 +60,12 @@ export class Redlock extends LockBase {
 
   private async fail(keys: LockKeys, token: string, locked: readonly RedisClient[], replies: NodeReplies<unknown>, hints: number[]): Promise<Miss> {
     if (locked.length > 0) await this.abandon(keys, token, locked);
-    if (quorumUnreachable(replies, this.quorum)) return { kind: "unavailable", error: unavailable(keys.resource, replies) };
+    // A majority that did not answer is not contention: no waiting makes it
+    // answer, every retry costs up to a command timeout (stalled nodes) and
+    // re-locks the reachable minority only to abandon it again, and an
+    // abandon heard by the notifier wakes another waiter into the same
+    // failure. So give up now instead of looping until waitMs.
+    if (quorumUnreachable(replies, this.quorum)) return { kind: "unavailable", error: unavailable(keys.resource, replies), retry: false };
     return { kind: "busy", retryInMs: hints.length > 0 ? Math.min(...hints) : undefined };
   }
 }

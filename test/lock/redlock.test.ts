@@ -88,6 +88,27 @@ describe("Redlock over three redis-server processes", () => {
     }
   });
 
+  it("fails fast, not after waitMs, with a majority of nodes stopped", async () => {
+    const r = uniqueResource("majority-down");
+    await stopNode(1);
+    await stopNode(2);
+    try {
+      // An unreachable quorum is not contention: waiting the 3 s out cannot help.
+      const times = await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const started = performance.now();
+          await expect(lock.acquire(r, { waitMs: 3_000, leaseMs: 2_000 })).rejects.toBeInstanceOf(LockUnavailableError);
+          return performance.now() - started;
+        }),
+      );
+      expect(Math.max(...times)).toBeLessThan(1_000);
+      expect(await clients[0]!.exists(keysOf(r).lock)).toBe(0);
+    } finally {
+      await restartNode(1);
+      await restartNode(2);
+    }
+  });
+
   it("keeps fences strictly increasing while a node is stopped and restarted empty", async () => {
     const r = uniqueResource("fence-restart");
     const fences = await acquireRelease(r, 5);
