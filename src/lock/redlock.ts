@@ -10,7 +10,10 @@ import type { LockOptions } from "./types";
  * Locking: the lock is set (SET NX PX) on every node in parallel; it is held
  * once a majority, floor(N/2)+1, has it and time is left: validity = lease -
  * elapsed - drift, drift = lease * 1% + 2 ms. A failed try deletes what it
- * did take. Release and extend go to every node and succeed on a majority.
+ * did take, and what nodes that did not answer may still take. When a
+ * majority did not answer, acquire gives up at once (LockUnavailableError)
+ * rather than retrying until waitMs. Release and extend go to every node and
+ * succeed on a majority.
  * Each node answers within the client's command timeout, which should be
  * small next to the lease.
  *
