@@ -18,7 +18,16 @@ export type Attempt =
 
 export type Miss =
   | { readonly kind: "busy"; /** When the holder's lease ends, if known. */ readonly retryInMs?: number }
-  | { readonly kind: "unavailable"; readonly error: LockUnavailableError };
+  | {
+      readonly kind: "unavailable";
+      readonly error: LockUnavailableError;
+      /**
+       * Whether trying again within waitMs may help. When it cannot, waiting
+       * only delays the same LockUnavailableError (up to the whole waitMs),
+       * so acquire gives up at once.
+       */
+      readonly retry: boolean;
+    };
 
 const DEFAULT_RETRY_BASE_MS = 10;
 const DEFAULT_RETRY_CAP_MS = 500;
@@ -79,7 +88,7 @@ export abstract class LockBase implements DistributedLock {
           return outcome;
         }
         const left = waitMs - waited;
-        if (left <= 0) throw this.giveUp(resource, waitMs, outcome);
+        if (left <= 0 || (outcome.kind === "unavailable" && !outcome.retry)) throw this.giveUp(resource, waitMs, outcome);
         this.assertOpen(resource);
         listener ??= this.notifier.listen(keys.channel);
         const untilExpiry = outcome.kind === "busy" && outcome.retryInMs !== undefined ? outcome.retryInMs + 1 : Infinity;

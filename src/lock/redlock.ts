@@ -10,7 +10,10 @@ import type { LockOptions } from "./types";
  * Locking: the lock is set (SET NX PX) on every node in parallel; it is held
  * once a majority, floor(N/2)+1, has it and time is left: validity = lease -
  * elapsed - drift, drift = lease * 1% + 2 ms. A failed try deletes what it
- * did take. Release and extend go to every node and succeed on a majority.
+ * did take, and what nodes that did not answer may still take. When a
+ * majority did not answer, acquire gives up at once (LockUnavailableError)
+ * rather than retrying until waitMs. Release and extend go to every node and
+ * succeed on a majority.
  * Each node answers within the client's command timeout, which should be
  * small next to the lease.
  *
@@ -48,19 +51,40 @@ export class Redlock extends LockBase {
     const startedAt = Date.now();
     const taken = await this.onNodes((node) => node.lockReadFence(keys.lock, keys.fence, token, leaseMs));
     const counters = taken.flatMap((r) => (isCounter(r) ? [BigInt(r.value)] : []));
-    const locked = this.nodes.filter((_, i) => isCounter(taken[i]!));
-    if (counters.length < this.quorum) return this.fail(keys, token, locked, taken, busyHints(taken));
+    if (counters.length < this.quorum) return this.fail(keys, token, taken, taken, busyHints(taken));
 
     const fence = counters.reduce((a, b) => (a > b ? a : b)) + 1n;
     const recorded = await this.onNodes((node) => node.raiseFence(keys.lock, keys.fence, token, fence.toString()));
     const owned = recorded.filter((r) => r.status === "fulfilled" && r.value === 1).length;
-    if (owned < this.quorum) return this.fail(keys, token, locked, recorded, []);
+    if (owned < this.quorum) return this.fail(keys, token, taken, recorded, []);
     return { kind: "held", fence, startedAt };
   }
 
-  private async fail(keys: LockKeys, token: string, locked: readonly RedisClient[], replies: NodeReplies<unknown>, hints: number[]): Promise<Miss> {
+  /** Undoes what round one (`taken`) may have locked; `replies` are those of the round that fell short. */
+  private async fail(
+    keys: LockKeys,
+    token: string,
+    taken: NodeReplies<string | number>,
+    replies: NodeReplies<unknown>,
+    hints: number[],
+  ): Promise<Miss> {
+    // A node that did not answer may still take the lock for us later: a
+    // stalled one runs what it was sent once it resumes, and would then hold
+    // the lock for the whole lease with a token nobody has. A release sent now
+    // queues behind that SET on the same connection and undoes it. It is not
+    // awaited: such a node will hardly answer now, and waiting would add a
+    // second command timeout to the try. Its failure is expected, so not reported.
+    this.nodes.forEach((node, i) => {
+      if (taken[i]!.status === "rejected") node.releaseLock(keys.lock, token, keys.channel).catch(() => undefined);
+    });
+    const locked = this.nodes.filter((_, i) => isCounter(taken[i]!));
     if (locked.length > 0) await this.abandon(keys, token, locked);
-    if (quorumUnreachable(replies, this.quorum)) return { kind: "unavailable", error: unavailable(keys.resource, replies) };
+    // A majority that did not answer is not contention: no waiting makes it
+    // answer, every retry costs up to a command timeout (stalled nodes) and
+    // re-locks the reachable minority only to abandon it again, and an
+    // abandon heard by the notifier wakes another waiter into the same
+    // failure. So give up now instead of looping until waitMs.
+    if (quorumUnreachable(replies, this.quorum)) return { kind: "unavailable", error: unavailable(keys.resource, replies), retry: false };
     return { kind: "busy", retryInMs: hints.length > 0 ? Math.min(...hints) : undefined };
   }
 }

@@ -19,7 +19,9 @@ export class SingleNodeLock extends LockBase {
     const startedAt = Date.now();
     const replies = await this.onNodes((node) => node.acquireLock(keys.lock, keys.fence, token, leaseMs));
     const reply = replies[0]!;
-    if (reply.status === "rejected") return { kind: "unavailable", error: unavailable(keys.resource, replies) };
+    // Retried until waitMs, as before: a restart or failover of the one
+    // Redis may be over by then, and a refused try costs next to nothing.
+    if (reply.status === "rejected") return { kind: "unavailable", error: unavailable(keys.resource, replies), retry: true };
     return typeof reply.value === "number"
       ? { kind: "busy", retryInMs: reply.value }
       : { kind: "held", fence: BigInt(reply.value), startedAt };

@@ -26,7 +26,11 @@ export interface HeldLock {
 }
 
 export interface DistributedLock {
-  /** Waits up to `waitMs`; throws LockTimeoutError, or LockUnavailableError when Redis did not answer. */
+  /**
+   * Waits up to `waitMs`; throws LockTimeoutError, or LockUnavailableError
+   * when Redis did not answer (in Redlock mode, at once when a majority of
+   * nodes did not answer, without waiting out `waitMs`).
+   */
   acquire(resource: string, options: AcquireOptions): Promise<HeldLock>;
   /** Deletes the lock only if `lock` still owns it and wakes waiters; throws LockLostError otherwise. */
   release(lock: HeldLock): Promise<void>;

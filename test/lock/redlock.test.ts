@@ -88,6 +88,48 @@ describe("Redlock over three redis-server processes", () => {
     }
   });
 
+  it("fails fast, not after waitMs, with a majority of nodes stopped", async () => {
+    const r = uniqueResource("majority-down");
+    await stopNode(1);
+    await stopNode(2);
+    try {
+      // An unreachable quorum is not contention: waiting the 3 s out cannot help.
+      const times = await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const started = performance.now();
+          await expect(lock.acquire(r, { waitMs: 3_000, leaseMs: 2_000 })).rejects.toBeInstanceOf(LockUnavailableError);
+          return performance.now() - started;
+        }),
+      );
+      expect(Math.max(...times)).toBeLessThan(1_000);
+      expect(await clients[0]!.exists(keysOf(r).lock)).toBe(0);
+    } finally {
+      await restartNode(1);
+      await restartNode(2);
+    }
+  });
+
+  it("fails fast with a majority of nodes stalled, and leaves no lock behind on them", async () => {
+    const r = uniqueResource("majority-stalled");
+    servers[1]!.kill("SIGSTOP");
+    servers[2]!.kill("SIGSTOP");
+    try {
+      const started = performance.now();
+      // The lease is longer than anything below waits: a lock left on the stalled nodes would show.
+      await expect(lock.acquire(r, { waitMs: 3_000, leaseMs: 10_000 })).rejects.toBeInstanceOf(LockUnavailableError);
+      // About one command timeout (300 ms), not waitMs.
+      expect(performance.now() - started).toBeLessThan(1_000);
+    } finally {
+      servers[1]!.kill("SIGCONT");
+      servers[2]!.kill("SIGCONT");
+    }
+    // The stalled nodes run the SETs they were sent once they resume; the
+    // releases sent after them must run too, or the lock stays blocked for the lease.
+    const held = await lock.acquire(r, { waitMs: 1_000, leaseMs: 5_000 });
+    await lock.release(held);
+    for (const c of clients) expect(await c.exists(keysOf(r).lock)).toBe(0);
+  });
+
   it("keeps fences strictly increasing while a node is stopped and restarted empty", async () => {
     const r = uniqueResource("fence-restart");
     const fences = await acquireRelease(r, 5);
