@@ -10,6 +10,16 @@ export interface RaceResult {
    */
   readonly settled: Map<string, string>;
   readonly statusCounts: Record<number, number>;
+  /** Every request in the order answered: who, when sent and answered (ms), the status and problem code. */
+  readonly timeline: readonly Answer[];
+}
+
+export interface Answer {
+  readonly userId: string;
+  readonly sentAt: number;
+  readonly answeredAt: number;
+  readonly status: number;
+  readonly code?: string;
 }
 
 /**
@@ -27,14 +37,17 @@ export async function race(
   shuffle(userIds);
   const answers = new Map<string, number[]>();
   const statusCounts: Record<number, number> = {};
+  const timeline: Answer[] = [];
   const headers: Record<string, string> = opts.prefer ? { prefer: opts.prefer } : {};
   await inFlight(
     userIds.map((userId, i) => async () => {
       // A request that got no answer at all (a killed process) counts as status 0.
-      const status = await request(`${urls[i % urls.length]}/coupons/${couponId}/issue`, { body: { userId }, headers }).then(
-        (res) => res.status,
-        () => 0,
+      const sentAt = Date.now();
+      const { status, code } = await request(`${urls[i % urls.length]}/coupons/${couponId}/issue`, { body: { userId }, headers }).then(
+        (res) => ({ status: res.status, code: res.body?.code as string | undefined }),
+        () => ({ status: 0, code: undefined }),
       );
+      timeline.push({ userId, sentAt, answeredAt: Date.now(), status, code });
       statusCounts[status] = (statusCounts[status] ?? 0) + 1;
       const list = answers.get(userId) ?? [];
       list.push(status);
@@ -59,7 +72,7 @@ export async function race(
     pending.splice(0, pending.length, ...stillPending);
     if (pending.length) await new Promise((r) => setTimeout(r, 100));
   }
-  return { answers, settled, statusCounts };
+  return { answers, settled, statusCounts, timeline };
 }
 
 /** What the ledger says: the rows of the coupon and its counter. */
@@ -111,9 +124,11 @@ export function toldIssuedOrPending(result: RaceResult): Set<string> {
 export function timedProbes(url: string, couponId: number) {
   return inFlight(
     Array.from({ length: 20 }, (_, i) => async () => {
-      const started = Date.now();
-      const res = await request(`${url}/coupons/${couponId}/issue`, { body: { userId: 900_000 + i } });
-      return { res, ms: Date.now() - started };
+      const userId = String(900_000 + i);
+      const sentAt = Date.now();
+      const res = await request(`${url}/coupons/${couponId}/issue`, { body: { userId } });
+      const answeredAt = Date.now();
+      return { userId, res, ms: answeredAt - sentAt, answer: { userId, sentAt, answeredAt, status: res.status, code: res.body?.code } as Answer };
     }),
     20,
   );
@@ -134,4 +149,19 @@ export async function expectSaleEndsAtExactlyN(env: TestEnv, url: string, coupon
   for (const u of toldIssued(crowd)) expect(rows.userIds).toContain(u);
   const mayHold = toldIssuedOrPending(crowd);
   for (const u of rows.userIds) if (Number(u) < firstFresh) expect(mayHold.has(u)).toBe(true);
+}
+
+/**
+ * Users holding a row whose first request was sent after some shopper had
+ * already been told SOLD_OUT (SPEC I3/I7: SOLD_OUT only when the places are
+ * really taken). `timeline` is every answer seen (crowd and probes); rows of
+ * users not in it are the fresh shoppers who finished the sale afterwards,
+ * so they count as late arrivals too.
+ */
+export function issuedAfterSoldOut(timeline: readonly Answer[], rowUserIds: readonly string[]): string[] {
+  const soldOutAt = Math.min(...timeline.filter((a) => a.code === "SOLD_OUT").map((a) => a.answeredAt));
+  if (!Number.isFinite(soldOutAt)) return [];
+  const firstSent = new Map<string, number>();
+  for (const a of timeline) firstSent.set(a.userId, Math.min(firstSent.get(a.userId) ?? Infinity, a.sentAt));
+  return rowUserIds.filter((u) => (firstSent.get(u) ?? Infinity) > soldOutAt);
 }
