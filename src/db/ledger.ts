@@ -204,10 +204,15 @@ export class Ledger {
   async *issuedUserIds(couponId: number, pageSize = 20_000): AsyncGenerator<string[]> {
     let after = "0";
     for (;;) {
+      // ORDER BY must be the bigint column: ordered as text ("10" < "9")
+      // while the keyset continues numerically, pages skip every row in
+      // between. A bare "userId" in ORDER BY names a select-list alias
+      // first, so the column is qualified and never aliased to a text cast
+      // (pg hands int8 over as a string anyway).
       const { rows } = await this.run<{ userId: string }>({
         name: "issued-page",
-        text: `SELECT "userId"::text AS "userId" FROM "UserCoupon"
-                WHERE "couponId" = $1 AND "userId" > $2::bigint ORDER BY "userId" LIMIT $3`,
+        text: `SELECT "userId" FROM "UserCoupon"
+                WHERE "couponId" = $1 AND "userId" > $2::bigint ORDER BY "UserCoupon"."userId" LIMIT $3`,
         values: [couponId, after, pageSize],
       });
       if (rows.length === 0) return;
