@@ -1,3 +1,9 @@
+/**
+ * Throwaway redis-server processes, for the tests (outages, clusters,
+ * Redlock nodes) and the benchmarks (a server whose SLOWLOG and CONFIG are
+ * theirs alone). It lives under scripts/ so the benchmarks need not import
+ * from test/.
+ */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
