@@ -2,6 +2,7 @@ import { AppError, rethrowAsUnavailable, unavailable } from "../errors";
 import type { Ledger } from "../db/ledger";
 import { answerWithin, type RedisClient } from "../redis/client";
 import { couponKeys, stagingKey } from "./coupon-keys";
+import { forEachPage } from "./pages";
 import type { CouponRef } from "./types";
 
 /** What every admission script answers when the coupon's keys are missing or belong to another ledger state. */
@@ -109,12 +110,7 @@ export class RedisCouponState {
     const keys = couponKeys(couponId);
     const staging = stagingKey(couponId);
     // Reading the next page overlaps with writing this one.
-    let writing: Promise<unknown> = Promise.resolve();
-    for await (const page of this.ledger.issuedUserIds(couponId)) {
-      await writing;
-      writing = this.stage(staging, page);
-    }
-    await writing;
+    await forEachPage(this.ledger.issuedUserIds(couponId), (page) => this.stage(staging, page));
     const coupon = await this.ledger.couponRef(couponId);
     if (!coupon) {
       await this.redis.unlink(staging);
