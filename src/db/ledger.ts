@@ -200,25 +200,32 @@ export class Ledger {
    * Issued userIds, a page at a time in userId order (for rebuilding Redis
    * and reconciling). The keyset is the unique ("couponId", "userId") index,
    * so each page is an index-only range scan however large the coupon.
+   *
+   * A page comes back as one comma-separated text value that is split here:
+   * pg builds a JS object per row, about 1 µs each, which was half the CPU a
+   * rebuild of a million users spent in this process.
    */
   async *issuedUserIds(couponId: number, pageSize = 20_000): AsyncGenerator<string[]> {
     let after = "0";
     for (;;) {
-      // ORDER BY must be the bigint column: ordered as text ("10" < "9")
-      // while the keyset continues numerically, pages skip every row in
-      // between. A bare "userId" in ORDER BY names a select-list alias
-      // first, so the column is qualified and never aliased to a text cast
-      // (pg hands int8 over as a string anyway).
-      const { rows } = await this.run<{ userId: string }>({
+      // The inner ORDER BY must be the bigint column, and the outer one too:
+      // ordered as text ("10" < "9") while the keyset continues numerically,
+      // pages would skip every row in between. (A bare "userId" in ORDER BY
+      // names a select-list alias first, so never alias a text cast to it.)
+      const { rows } = await this.run<{ ids: string | null }>({
         name: "issued-page",
-        text: `SELECT "userId" FROM "UserCoupon"
-                WHERE "couponId" = $1 AND "userId" > $2::bigint ORDER BY "UserCoupon"."userId" LIMIT $3`,
+        text: `SELECT string_agg(p."userId"::text, ',' ORDER BY p."userId") AS ids
+                 FROM (SELECT "userId" FROM "UserCoupon"
+                        WHERE "couponId" = $1 AND "userId" > $2::bigint
+                        ORDER BY "UserCoupon"."userId" LIMIT $3) p`,
         values: [couponId, after, pageSize],
       });
-      if (rows.length === 0) return;
-      yield rows.map((r) => r.userId);
-      if (rows.length < pageSize) return;
-      after = rows[rows.length - 1]!.userId;
+      const ids = rows[0]?.ids;
+      if (!ids) return;
+      const page = ids.split(",");
+      yield page;
+      if (page.length < pageSize) return;
+      after = page[page.length - 1]!;
     }
   }
 
