@@ -229,15 +229,21 @@ export class Ledger {
     }
   }
 
-  /** Which of these users hold a row of the coupon. */
-  async holders(couponId: number, userIds: readonly string[]): Promise<Set<string>> {
-    if (userIds.length === 0) return new Set();
+  /**
+   * Which of these users hold no row of the coupon. Only those come back:
+   * reconcile asks this of every member of a large set, nearly all of whom
+   * hold one, and parsing a row per member cost more than the lookups.
+   */
+  async withoutRows(couponId: number, userIds: readonly string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
     const { rows } = await this.run<{ userId: string }>({
-      name: "holders",
-      text: `SELECT "userId"::text AS "userId" FROM "UserCoupon" WHERE "couponId" = $1 AND "userId" = ANY($2::bigint[])`,
+      name: "without-rows",
+      // Compared as canonical text too, so a member like "007" is no one's row, as before.
+      text: `SELECT u AS "userId" FROM unnest($2::text[]) AS t(u)
+              WHERE NOT EXISTS (SELECT 1 FROM "UserCoupon" WHERE "couponId" = $1 AND "userId" = u::bigint AND "userId"::text = u)`,
       values: [couponId, userIds],
     });
-    return new Set(rows.map((r) => r.userId));
+    return rows.map((r) => r.userId);
   }
 
   /** The newest fencing token PostgreSQL has accepted for the coupon. */

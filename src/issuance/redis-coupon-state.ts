@@ -174,6 +174,11 @@ export class RedisCouponState {
     };
   }
 
+  /** How many userIds the coupon's admitted set holds now. */
+  admittedCount(couponId: number): Promise<number> {
+    return this.redis.scard(couponKeys(couponId).issued);
+  }
+
   /** All admitted userIds, a page at a time with SSCAN, so a large set does not block Redis. */
   async *admittedUserIds(couponId: number): AsyncGenerator<string[]> {
     let cursor = "0";
