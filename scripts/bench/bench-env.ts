@@ -24,10 +24,11 @@ export function useBenchStores(): void {
  * service creates and migrates it again at start): the same index sizes run
  * to run, and no table bloat piling up (this PostgreSQL may run without
  * autovacuum). Only a database whose name ends in "_bench", and never one
- * in use (no FORCE): then it is reused, and the note says so.
+ * in use (no FORCE): then it is reused, and the note says so. `databaseUrl`
+ * names another bench database (bench:rebuild keeps its own).
  */
-export async function freshBenchDatabase(): Promise<string> {
-  const url = new URL(BENCH_DATABASE_URL);
+export async function freshBenchDatabase(databaseUrl = BENCH_DATABASE_URL): Promise<string> {
+  const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   if (!/^[\w-]+_bench$/.test(name)) return `database ${name} reused (only *_bench databases are dropped)`;
   url.pathname = "/postgres";

@@ -200,32 +200,50 @@ export class Ledger {
    * Issued userIds, a page at a time in userId order (for rebuilding Redis
    * and reconciling). The keyset is the unique ("couponId", "userId") index,
    * so each page is an index-only range scan however large the coupon.
+   *
+   * A page comes back as one comma-separated text value that is split here:
+   * pg builds a JS object per row, about 1 µs each, which was half the CPU a
+   * rebuild of a million users spent in this process.
    */
   async *issuedUserIds(couponId: number, pageSize = 20_000): AsyncGenerator<string[]> {
     let after = "0";
     for (;;) {
-      const { rows } = await this.run<{ userId: string }>({
+      // The inner ORDER BY must be the bigint column, and the outer one too:
+      // ordered as text ("10" < "9") while the keyset continues numerically,
+      // pages would skip every row in between. (A bare "userId" in ORDER BY
+      // names a select-list alias first, so never alias a text cast to it.)
+      const { rows } = await this.run<{ ids: string | null }>({
         name: "issued-page",
-        text: `SELECT "userId"::text AS "userId" FROM "UserCoupon"
-                WHERE "couponId" = $1 AND "userId" > $2::bigint ORDER BY "userId" LIMIT $3`,
+        text: `SELECT string_agg(p."userId"::text, ',' ORDER BY p."userId") AS ids
+                 FROM (SELECT "userId" FROM "UserCoupon"
+                        WHERE "couponId" = $1 AND "userId" > $2::bigint
+                        ORDER BY "UserCoupon"."userId" LIMIT $3) p`,
         values: [couponId, after, pageSize],
       });
-      if (rows.length === 0) return;
-      yield rows.map((r) => r.userId);
-      if (rows.length < pageSize) return;
-      after = rows[rows.length - 1]!.userId;
+      const ids = rows[0]?.ids;
+      if (!ids) return;
+      const page = ids.split(",");
+      yield page;
+      if (page.length < pageSize) return;
+      after = page[page.length - 1]!;
     }
   }
 
-  /** Which of these users hold a row of the coupon. */
-  async holders(couponId: number, userIds: readonly string[]): Promise<Set<string>> {
-    if (userIds.length === 0) return new Set();
+  /**
+   * Which of these users hold no row of the coupon. Only those come back:
+   * reconcile asks this of every member of a large set, nearly all of whom
+   * hold one, and parsing a row per member cost more than the lookups.
+   */
+  async withoutRows(couponId: number, userIds: readonly string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
     const { rows } = await this.run<{ userId: string }>({
-      name: "holders",
-      text: `SELECT "userId"::text AS "userId" FROM "UserCoupon" WHERE "couponId" = $1 AND "userId" = ANY($2::bigint[])`,
+      name: "without-rows",
+      // Compared as canonical text too, so a member like "007" is no one's row, as before.
+      text: `SELECT u AS "userId" FROM unnest($2::text[]) AS t(u)
+              WHERE NOT EXISTS (SELECT 1 FROM "UserCoupon" WHERE "couponId" = $1 AND "userId" = u::bigint AND "userId"::text = u)`,
       values: [couponId, userIds],
     });
-    return new Set(rows.map((r) => r.userId));
+    return rows.map((r) => r.userId);
   }
 
   /** The newest fencing token PostgreSQL has accepted for the coupon. */
