@@ -22,16 +22,17 @@ async function run(options: TortureOptions): Promise<boolean> {
       `N = ${options.quantity}, ${options.concurrency} in flight`,
   );
   let world: World | undefined;
+  let stopWorld: (() => Promise<void>) | undefined;
   // Ctrl-C or a kill must not leave redis-servers, API processes or the database behind.
   const interrupt = (signal: NodeJS.Signals) => {
     console.error(`torture: ${signal}, stopping everything`);
-    void (world?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    void (stopWorld?.() ?? Promise.resolve()).finally(() => process.exit(130));
   };
   process.once("SIGINT", interrupt);
   process.once("SIGTERM", interrupt);
   const runs: StrategyRun[] = [];
   try {
-    world = await startWorld(options.processes);
+    world = await startWorld(options.processes, (stop) => (stopWorld = stop));
     for (const strategy of options.strategies) {
       const result = await runStrategy(world, options, strategy);
       runs.push(result);
@@ -49,7 +50,7 @@ async function run(options: TortureOptions): Promise<boolean> {
     if (world) printTails(world);
     throw err;
   } finally {
-    await world?.stop();
+    await stopWorld?.();
     process.removeListener("SIGINT", interrupt);
     process.removeListener("SIGTERM", interrupt);
   }

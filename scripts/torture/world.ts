@@ -34,13 +34,18 @@ export interface World {
   stop(): Promise<void>;
 }
 
-export async function startWorld(processCount: number): Promise<World> {
+/**
+ * `onStop` is handed the stop function before anything starts, so a Ctrl-C
+ * during the start (which can take seconds) still stops what exists so far.
+ */
+export async function startWorld(processCount: number, onStop: (stop: () => Promise<void>) => void = () => undefined): Promise<World> {
   const undo: (() => Promise<unknown>)[] = [];
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
       for (const step of undo.reverse()) await step().catch((err) => console.error(`torture: cleanup: ${(err as Error).message}`));
     })());
+  onStop(stop);
   try {
     const databaseName = `coupons_torture_${randomBytes(5).toString("hex")}`;
     const databaseUrl = withDatabase(PG_ADMIN_URL, databaseName);
