@@ -42,11 +42,11 @@ async function run(options: TortureOptions): Promise<boolean> {
     if (runs.length > 1) console.log(`\n${summaryText(runs, options.seed)}`);
     const ok = runs.every((r) => r.verdict.ok);
     console.log(`\nVERDICT: ${ok ? "PASS" : "FAIL"} (seed ${options.seed})`);
-    if (options.json) writeJsonReport(options.json, { ok, seed: options.seed, options, clockEpoch: "", runs });
+    if (options.json) writeJsonReport(options.json, { ok, seed: options.seed, options, runs });
     return ok;
   } catch (err) {
     // The run itself failed: still leave what was learnt so far.
-    if (options.json) writeJsonReport(options.json, { ok: false, seed: options.seed, options, clockEpoch: "", runs, error: (err as Error).message });
+    if (options.json) writeJsonReport(options.json, { ok: false, seed: options.seed, options, runs, error: (err as Error).message });
     if (world) printTails(world);
     throw err;
   } finally {

@@ -99,7 +99,6 @@ export interface JsonReport {
   ok: boolean;
   seed: number;
   options: TortureOptions;
-  clockEpoch: string;
   error?: string;
   runs: StrategyRun[];
 }
@@ -107,6 +106,7 @@ export interface JsonReport {
 export function writeJsonReport(file: string, report: JsonReport): void {
   const out = {
     ...report,
+    /** Wall-clock time of 0 on the harness clock: every sentAt, answeredAt, start and end counts from it, in ms. */
     clockEpoch: CLOCK_EPOCH_ISO,
     violations: Object.fromEntries(report.runs.map((r) => [r.strategy, r.verdict.checks.filter((c) => !c.ok).length])),
     recordFields: RECORD_FIELDS,
