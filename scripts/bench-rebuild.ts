@@ -49,7 +49,7 @@ import { intArg } from "./bench/args";
 import { BENCH_DATABASE_URL, BENCH_KEY_PREFIX, freshBenchDatabase } from "./bench/bench-env";
 import { ms, num, renderText } from "./bench/table";
 import { UsageError, strictArgs } from "./load/args";
-import { startRedisServer } from "./support/redis-servers";
+import { startRedisServer } from "./support/redis-server";
 
 const USAGE = "usage: npm run bench:rebuild -- [--rows N=1000000] [--repeats R=3] [--requests Q=200] [--json FILE]";
 const TARGET = { rebuildSeconds: 3, slowestCommandMs: 50, reconcileSeconds: 5 };

@@ -1,7 +1,7 @@
 import type { AnswerSummary } from "./checker";
 
 /** mulberry32: a tiny seeded PRNG, so a run's sequence of users can be replayed with --seed. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

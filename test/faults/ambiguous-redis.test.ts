@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { spawnApp, type ChildApp } from "../support/child-app";
 import { createCoupon, inFlight, request } from "../support/http";
 import { expectSaleEndsAtExactlyN, issuedAfterSoldOut, ledger, race, timedProbes, type RaceResult } from "../support/race";
-import { startRedisServer, type RedisServer } from "../support/redis-servers";
+import { startRedisServer, type RedisServer } from "../../scripts/support/redis-server";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { createTestEnv, type TestEnv } from "../support/test-env";
 

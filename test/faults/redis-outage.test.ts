@@ -1,7 +1,7 @@
 import { spawnApp, type ChildApp } from "../support/child-app";
 import { createCoupon, request } from "../support/http";
 import { expectSaleEndsAtExactlyN, finishSale, ledger, race, timedProbes, toldIssued } from "../support/race";
-import { startRedisServer, type RedisServer } from "../../scripts/support/redis-servers";
+import { startRedisServer, type RedisServer } from "../../scripts/support/redis-server";
 import { createTestEnv, type TestEnv } from "../support/test-env";
 
 /**

@@ -1,5 +1,5 @@
 import { createCoupon, inFlight, request, type Reply } from "../support/http";
-import { startRedisServer, type RedisServer } from "../../scripts/support/redis-servers";
+import { startRedisServer, type RedisServer } from "../../scripts/support/redis-server";
 import { createTestEnv, type TestApp, type TestEnv } from "../support/test-env";
 import { Redis } from "ioredis";
 

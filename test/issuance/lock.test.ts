@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import { spawnApp, type ChildApp } from "../support/child-app";
 import { createCoupon, request } from "../support/http";
 import { ledger, race, toldIssued } from "../support/race";
-import { startRedisServer, type RedisServer } from "../../scripts/support/redis-servers";
+import { startRedisServer, type RedisServer } from "../../scripts/support/redis-server";
 import { REDIS_URL, createTestEnv, type TestEnv } from "../support/test-env";
 
 /** The lock strategy's own promises (issue 4), beyond the conformance suite. */

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { createLock, LockLostError, LockUnavailableError, Redlock, type DistributedLock } from "../../src/lock";
 import { closeRedis, waitUntilReady } from "../../src/redis/client";
-import { startRedisServer, type RedisServer } from "../../scripts/support/redis-servers";
+import { startRedisServer, type RedisServer } from "../../scripts/support/redis-server";
 import { connect, contend, expectStrictlyIncreasing, keysOf, sleep, uniqueResource, waitForAbort } from "./lock-fixtures";
 
 describe("Redlock over three redis-server processes", () => {

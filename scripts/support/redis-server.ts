@@ -1,9 +1,3 @@
-/**
- * Throwaway redis-server processes, for the tests (outages, clusters,
- * Redlock nodes) and the benchmarks (a server whose SLOWLOG and CONFIG are
- * theirs alone). It lives under scripts/ so the benchmarks need not import
- * from test/.
- */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
@@ -14,6 +8,8 @@ import { Redis } from "ioredis";
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
+  /** The redis-server's pid, e.g. for a reaper that outlives this process. */
+  readonly pid: number;
   /** Kills the process (SIGKILL, which also ends a SIGSTOPped one) and waits for it to exit. */
   stop(): Promise<void>;
   /** Sends a signal, e.g. SIGSTOP to make the node hang, SIGCONT to resume. */
@@ -40,6 +36,7 @@ export async function startRedisServer(port?: number, extraArgs: readonly string
   const exited = once(child, "exit");
   const server: RedisServer = {
     port: p,
+    pid: child.pid!,
     url: `redis://127.0.0.1:${p}`,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
