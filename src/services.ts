@@ -46,14 +46,23 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
   });
   const commit = new GroupCommit(ledger, 1_000, (n) => metrics.groupCommitBatch.observe(n));
   const uncertain = new UncertainWrites(ledger, logger);
-  const postgres = new PostgresStrategy(ledger, uncertain);
+
   const sweeper = new HoldSweeper(
     redis,
     ledger,
     logger,
-    { settled: (written, refused) => metrics.holdsSettled(written, refused), drift: (couponId) => redisState.repairSoon(couponId) },
-    { tickMs: Math.min(1_000, Math.ceil(config.holdTimeoutMs / 3)), batchSize: 1_000 },
+    {
+      settled: (written, refused) => metrics.holdsSettled(written, refused),
+      // A refused hold means Redis admitted past the ledger, unless Redis does not admit for that coupon at all.
+      drift: (couponId) =>
+        void catalog.get(couponId).then(
+          (c) => c && strategies[c.strategy].usesRedis && redisState.repairSoon(couponId),
+          () => undefined,
+        ),
+    },
+    { holdMs: config.holdTimeoutMs, tickMs: Math.min(1_000, Math.ceil(config.holdTimeoutMs / 3)), batchSize: 1_000 },
   );
+  const postgres = new PostgresStrategy(ledger, uncertain, sweeper);
   sweeper.start();
   const redisSet = new RedisSetStrategy(redis, ledger, redisState, commit, sweeper, logger, config.holdTimeoutMs);
   const worker = new QueueWorker(
@@ -84,7 +93,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     onError: (err) => logger.warn({ err }, "lock trouble"),
   });
   const lockOptions = { waitMs: config.lockWaitMs, leaseMs: config.lockLeaseMs, faultPauseMs: config.lockFaultPauseMs };
-  const lock = new LockStrategy(redis, ledger, redisState, distributedLock, lockOptions, uncertain);
+  const lock = new LockStrategy(redis, ledger, redisState, distributedLock, lockOptions, uncertain, sweeper);
   const strategies: StrategySet = { "redis-set": redisSet, queue, lock, postgres };
   const issuance = new IssuanceService(
     catalog,

@@ -238,9 +238,11 @@ export class Ledger {
     if (userIds.length === 0) return [];
     const { rows } = await this.run<{ userId: string }>({
       name: "without-rows",
-      // Compared as canonical text too, so a member like "007" is no one's row, as before.
+      // Only a canonical positive 64-bit decimal can be someone's row: "007",
+      // "abc" or 2^64 are strays, and never reach the bigint cast.
       text: `SELECT u AS "userId" FROM unnest($2::text[]) AS t(u)
-              WHERE NOT EXISTS (SELECT 1 FROM "UserCoupon" WHERE "couponId" = $1 AND "userId" = u::bigint AND "userId"::text = u)`,
+              WHERE NOT EXISTS (SELECT 1 FROM "UserCoupon" WHERE "couponId" = $1 AND "userId" = CASE
+                WHEN u ~ '^[1-9][0-9]{0,18}$' AND (length(u) < 19 OR u <= '9223372036854775807') THEN u::bigint END)`,
       values: [couponId, userIds],
     });
     return rows.map((r) => r.userId);

@@ -98,7 +98,10 @@ export class CouponAdmin {
     await forEachPage(this.ledger.issuedUserIds(id), async (page) => {
       rows += page.length;
       const known = snapshot.loaded ? await this.redisState.admittedAmong(id, page).catch(redisDown) : [];
-      page.forEach((u, i) => known[i] || missing.add(u));
+      const absent = page.filter((_, i) => !known[i]);
+      for (const u of absent) missing.add(u);
+      // Repairs only add row holders, never replace the set, so no shopper's place is lost mid-sale.
+      if (!dryRun && snapshot.loaded && absent.length) await this.redisState.addMembers(id, absent).catch(redisDown);
     });
     const extra = new Sample();
     // Every row found above is a member. If the set, counted now, has no
@@ -117,7 +120,9 @@ export class CouponAdmin {
       await forEachPage(this.redisState.admittedUserIds(id), async (members) => {
         // Queued and held shoppers are admitted without a row, and rightly so.
         const candidates = members.filter((u) => !waiting.has(u));
-        for (const u of await this.ledger.withoutRows(id, candidates)) extra.add(u);
+        const strays = await this.ledger.withoutRows(id, candidates);
+        for (const u of strays) extra.add(u);
+        if (!dryRun) await this.redisState.dropStrays(id, strays).catch(redisDown);
       });
     }
     // The coupon row is read after the rows, so rows committed meanwhile do not look like drift.
@@ -125,7 +130,9 @@ export class CouponAdmin {
     const postgres = { totalQuantity: counts.totalQuantity, issuedCount: counts.issuedCount, rows };
     const limitMismatch = snapshot.loaded && snapshot.limit !== counts.totalQuantity;
     const differs = !snapshot.loaded || missing.count > 0 || extra.count > 0 || limitMismatch;
-    const repaired = differs && !dryRun ? await this.redisState.rebuild(id, true) : false;
+    if (!dryRun && !snapshot.loaded) await this.redisState.ensureLoaded(id);
+    if (!dryRun && limitMismatch) await this.redisState.setLimit(ref, counts.totalQuantity).catch(redisDown);
+    const repaired = differs && !dryRun;
     return {
       ...base,
       postgres,

@@ -7,6 +7,8 @@ import { couponKeys, HOLD_COUPONS_KEY } from "./coupon-keys";
 export const HOLD_REFUSED_REASON = "LIMIT_REACHED";
 
 export interface HoldSweeperOptions {
+  /** How long a parked hold waits before a sweeper settles it (its owner may settle it first). */
+  readonly holdMs: number;
   /** How often to look for expired holds. */
   readonly tickMs: number;
   /** Holds settled per coupon per statement. */
@@ -51,12 +53,26 @@ export class HoldSweeper {
     this.timer.unref();
   }
 
-  /** Makes sure every process's sweeper will look at this coupon (once per process). */
+  /** Makes sure every process's sweeper will look at this coupon (from this process's next tick on). */
   register(couponId: number): void {
-    if (this.known.has(couponId)) return;
     this.known.add(couponId);
-    // If this fails, the coupon is registered by the next tick's SMEMBERS or the next request.
-    this.redis.sadd(HOLD_COUPONS_KEY, String(couponId)).catch(() => this.known.delete(couponId));
+  }
+
+  /**
+   * Parks shoppers whose write has an unknown outcome as holds (see
+   * holdPlaces-2.lua), so every process reports them PENDING and a sweeper
+   * settles them even if this process dies. `countPlaces` for strategies
+   * whose admitted set gains members only after their rows commit.
+   */
+  async park(couponId: number, userIds: readonly string[], countPlaces: boolean): Promise<void> {
+    const keys = couponKeys(couponId);
+    this.register(couponId);
+    await this.redis.holdPlaces(keys.issued, keys.holds, this.options.holdMs, countPlaces ? 1 : 0, ...userIds);
+  }
+
+  /** Whether the shopper holds a place whose row is not settled yet. */
+  async isHeld(couponId: number, userId: string): Promise<boolean> {
+    return (await this.redis.zscore(couponKeys(couponId).holds, userId)) !== null;
   }
 
   async close(): Promise<void> {
@@ -67,6 +83,8 @@ export class HoldSweeper {
   /** One pass over every registered coupon. */
   async tick(): Promise<void> {
     try {
+      // Written every tick, not once: a Redis that lost its data lost the registry too.
+      if (this.known.size) await this.redis.sadd(HOLD_COUPONS_KEY, ...[...this.known].map(String));
       const ids = await this.redis.smembers(HOLD_COUPONS_KEY);
       for (const id of ids) await this.sweep(Number(id));
     } catch (err) {

@@ -4,7 +4,8 @@ import { LockTimeoutError, LockUnavailableError, type DistributedLock, type Held
 import type { RedisClient } from "../redis/client";
 import { couponKeys } from "./coupon-keys";
 import type { RedisCouponState } from "./redis-coupon-state";
-import { rowStatus } from "./row-status";
+import type { HoldSweeper } from "./hold-sweeper";
+import { statusWithHolds } from "./row-status";
 import type { UncertainWrites } from "./uncertain-writes";
 import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
 
@@ -53,6 +54,7 @@ export class LockStrategy implements IssuanceStrategy {
     private readonly lock: DistributedLock,
     private readonly options: LockStrategyOptions,
     private readonly uncertain: UncertainWrites,
+    private readonly holds: HoldSweeper,
   ) {}
 
   async issue(coupon: CouponRef, userId: string): Promise<IssueOutcome> {
@@ -70,7 +72,7 @@ export class LockStrategy implements IssuanceStrategy {
   }
 
   status(coupon: CouponRef, userId: string) {
-    return rowStatus(this.ledger, coupon.id, userId);
+    return statusWithHolds(this.ledger, this.holds, coupon.id, userId);
   }
 
   async close(): Promise<void> {
@@ -138,9 +140,14 @@ export class LockStrategy implements IssuanceStrategy {
     if (!isAmbiguousWrite(err)) throw err;
     const settled = await Promise.all(
       winners.map((u) =>
-        this.uncertain.settle(couponId, u, async (final) => {
-          if (final !== "sold-out") await this.redis.sadd(couponKeys(couponId).issued, u);
-        }),
+        this.uncertain.settle(
+          couponId,
+          u,
+          async (final) => {
+            if (final !== "sold-out") await this.redis.sadd(couponKeys(couponId).issued, u);
+          },
+          () => this.holds.park(couponId, [u], true),
+        ),
       ),
     );
     const results = new Map<string, SingleIssueResult | "pending">(winners.map((u, i) => [u, settled[i]!]));

@@ -1,11 +1,12 @@
 import type { Ledger } from "../db/ledger";
 import { isAmbiguousWrite } from "../errors";
-import { rowStatus } from "./row-status";
+import type { HoldSweeper } from "./hold-sweeper";
+import { statusWithHolds } from "./row-status";
 import type { UncertainWrites } from "./uncertain-writes";
 import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
 
 /**
- * SPEC §4.4, the baseline: what a team without Redis would build. One
+ * The baseline: what a team without Redis would build. One
  * statement per request bumps the counter only while below the limit and
  * inserts the row. It is also the fallback while Redis is down.
  */
@@ -16,12 +17,13 @@ export class PostgresStrategy implements IssuanceStrategy {
   constructor(
     private readonly ledger: Ledger,
     private readonly uncertain: UncertainWrites,
+    private readonly holds: HoldSweeper,
   ) {}
 
   async issue(coupon: CouponRef, userId: string): Promise<IssueOutcome> {
     const result = await this.ledger.issueOne(coupon.id, userId).catch(async (err) => {
       if (!isAmbiguousWrite(err)) throw err;
-      return this.uncertain.settle(coupon.id, userId, async () => undefined);
+      return this.uncertain.settle(coupon.id, userId, async () => undefined, () => this.holds.park(coupon.id, [userId], false));
     });
     if (result === "pending") return PENDING;
     if (result === "issued") return ISSUED;
@@ -29,6 +31,6 @@ export class PostgresStrategy implements IssuanceStrategy {
   }
 
   status(coupon: CouponRef, userId: string) {
-    return rowStatus(this.ledger, coupon.id, userId);
+    return statusWithHolds(this.ledger, this.holds, coupon.id, userId, true);
   }
 }

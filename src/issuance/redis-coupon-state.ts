@@ -78,7 +78,7 @@ export class RedisCouponState {
   ensureLoaded(couponId: number): Promise<string> {
     let p = this.loading.get(couponId);
     if (!p) {
-      p = this.publish(couponId, false)
+      p = this.publish(couponId)
         .then((r) => r.tag)
         .catch(rethrowAsUnavailable("Redis"))
         .finally(() => this.loading.delete(couponId));
@@ -99,19 +99,40 @@ export class RedisCouponState {
     if (now - (this.lastRepair.get(couponId) ?? 0) < REPAIR_INTERVAL_MS) return;
     this.lastRepair.set(couponId, now);
     if (this.lastRepair.size > 10_000) this.lastRepair.clear();
-    setTimeout(() => void this.rebuild(couponId, true).catch(() => undefined), REPAIR_INTERVAL_MS / 4).unref();
+    setTimeout(() => void this.addLedgerHolders(couponId).catch(() => undefined), REPAIR_INTERVAL_MS / 4).unref();
   }
 
   /**
-   * Copies the issued userIds into a private staging set, then publishes it
-   * atomically (loadCoupon-7.lua). With force, replaces a loaded state: that
-   * is how reconcile repairs Redis from PostgreSQL.
+   * Adds every holder of a row to the coupon's admitted set, page by page,
+   * while the sale goes on. It only adds, so it can never take a place from
+   * anyone: replacing the set with a fresh read would drop shoppers whose
+   * rows committed after the read (their holds already confirmed), and Redis
+   * would then sell their places again.
    */
-  async rebuild(couponId: number, force: boolean): Promise<boolean> {
-    return (await this.publish(couponId, force).catch(rethrowAsUnavailable("Redis"))).published;
+  async addLedgerHolders(couponId: number): Promise<void> {
+    const keys = couponKeys(couponId);
+    await forEachPage(this.ledger.issuedUserIds(couponId), (page) => this.addAll(keys.issued, page)).catch(rethrowAsUnavailable("Redis"));
+    // A limit above the ledger's makes Redis admit shoppers PostgreSQL will
+    // refuse; lower it. Never raise it here: a raise in progress changes
+    // PostgreSQL first, and Redis then follows (CouponAdmin.setLimit).
+    const coupon = await this.ledger.couponRef(couponId);
+    const limit = Number(await this.redis.hget(keys.meta, "limit"));
+    if (coupon && limit > coupon.totalQuantity) await this.redis.setLimit(keys.meta, keys.issued, coupon.totalQuantity, coupon.tag);
   }
 
-  private async publish(couponId: number, force: boolean): Promise<{ published: boolean; tag: string }> {
+  /** Adds these row holders to the admitted set (reconcile's repair of what it found missing). */
+  addMembers(couponId: number, userIds: readonly string[]): Promise<unknown> {
+    return this.addAll(couponKeys(couponId).issued, userIds);
+  }
+
+  /** Removes members reconcile found without a row, unless they are held or queued by now; returns how many. */
+  async dropStrays(couponId: number, userIds: readonly string[]): Promise<number> {
+    const keys = couponKeys(couponId);
+    return userIds.length ? this.redis.dropStrays(keys.issued, keys.holds, keys.pending, ...userIds) : 0;
+  }
+
+  /** Loads the coupon from PostgreSQL: staged privately, then published by loadCoupon-7.lua. */
+  private async publish(couponId: number): Promise<{ published: boolean; tag: string }> {
     const keys = couponKeys(couponId);
     const staging = stagingKey(couponId);
     // Reading the next page overlaps with writing this one.
@@ -130,7 +151,6 @@ export class RedisCouponState {
       keys.queue,
       keys.workers,
       coupon.totalQuantity,
-      force ? 1 : 0,
       coupon.tag,
     );
     if (published === 1) this.options.onRebuilt?.(couponId);
@@ -145,10 +165,14 @@ export class RedisCouponState {
    * the whole page. Auto-pipelining still sends them in one write.
    */
   private stage(staging: string, userIds: readonly string[]): Promise<unknown> {
-    const writes: Promise<unknown>[] = [
-      this.redis.multi().sadd(staging, ...userIds.slice(0, STAGING_CHUNK)).expire(staging, STAGING_TTL_SECONDS).exec(),
-    ];
-    for (let i = STAGING_CHUNK; i < userIds.length; i += STAGING_CHUNK) writes.push(this.redis.sadd(staging, ...userIds.slice(i, i + STAGING_CHUNK)));
+    const first = this.redis.multi().sadd(staging, ...userIds.slice(0, STAGING_CHUNK)).expire(staging, STAGING_TTL_SECONDS).exec();
+    return Promise.all([first, this.addAll(staging, userIds.slice(STAGING_CHUNK))]);
+  }
+
+  /** SADD in chunks, so other clients' commands run between them. */
+  private addAll(key: string, userIds: readonly string[]): Promise<unknown> {
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < userIds.length; i += STAGING_CHUNK) writes.push(this.redis.sadd(key, ...userIds.slice(i, i + STAGING_CHUNK)));
     return Promise.all(writes);
   }
 

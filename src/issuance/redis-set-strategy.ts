@@ -1,19 +1,17 @@
 import type { Ledger } from "../db/ledger";
-import { isAmbiguousWrite, rethrowAsUnavailable } from "../errors";
+import { isAmbiguousWrite } from "../errors";
 import type { Logger } from "../logger";
 import type { RedisClient } from "../redis/client";
 import { couponKeys } from "./coupon-keys";
 import type { GroupCommit } from "./group-commit";
 import type { HoldSweeper } from "./hold-sweeper";
 import type { RedisCouponState } from "./redis-coupon-state";
-import { rowStatus } from "./row-status";
+import { statusWithHolds } from "./row-status";
 import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStatus, type IssuanceStrategy, type IssueOutcome } from "./types";
 
 const ADMITTED = 1;
 const DUPLICATE = 2;
 const SOLD_OUT_CODE = 3;
-
-const PENDING_STATUS: IssuanceStatus = Object.freeze({ status: "PENDING" });
 
 /**
  * One Lua script decides admission (membership, limit, add, re-verify) in a
@@ -57,11 +55,8 @@ export class RedisSetStrategy implements IssuanceStrategy {
   }
 
   /** ISSUED or REJECTED from the ledger; PENDING while a hold waits for its row. */
-  async status(coupon: CouponRef, userId: string): Promise<IssuanceStatus | undefined> {
-    const final = await rowStatus(this.ledger, coupon.id, userId);
-    if (final) return final;
-    const held = await this.redis.zscore(couponKeys(coupon.id).holds, userId).catch(rethrowAsUnavailable("Redis"));
-    return held === null ? undefined : PENDING_STATUS;
+  status(coupon: CouponRef, userId: string): Promise<IssuanceStatus | undefined> {
+    return statusWithHolds(this.ledger, this.sweeper, coupon.id, userId);
   }
 
   private admit(coupon: CouponRef, userId: string): Promise<number> {

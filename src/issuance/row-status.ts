@@ -1,4 +1,5 @@
 import type { Ledger } from "../db/ledger";
+import { unavailable } from "../errors";
 import type { IssuanceStatus } from "./types";
 
 const ISSUED_STATUS: IssuanceStatus = Object.freeze({ status: "ISSUED" });
@@ -8,4 +9,28 @@ export async function rowStatus(ledger: Ledger, couponId: number, userId: string
   if (await ledger.hasRow(couponId, userId)) return ISSUED_STATUS;
   const reason = await ledger.rejection(couponId, userId);
   return reason ? { status: "REJECTED", reason } : undefined;
+}
+
+const PENDING_STATUS: IssuanceStatus = Object.freeze({ status: "PENDING" });
+
+/**
+ * The ledger's final answer, else PENDING while the shopper holds a place
+ * whose row is not settled yet (a hold in Redis, see HoldSweeper). When Redis
+ * cannot be asked: UNAVAILABLE, or with `ledgerWithoutRedis` the ledger's
+ * answer alone (the postgres strategy must not need Redis to answer).
+ */
+export async function statusWithHolds(
+  ledger: Ledger,
+  holds: { isHeld(couponId: number, userId: string): Promise<boolean> },
+  couponId: number,
+  userId: string,
+  ledgerWithoutRedis = false,
+): Promise<IssuanceStatus | undefined> {
+  const final = await rowStatus(ledger, couponId, userId);
+  if (final) return final;
+  const held = await holds.isHeld(couponId, userId).catch((err) => {
+    if (ledgerWithoutRedis) return false;
+    throw unavailable("Redis", err);
+  });
+  return held ? PENDING_STATUS : undefined;
 }

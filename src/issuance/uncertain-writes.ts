@@ -34,7 +34,12 @@ export class UncertainWrites {
     private readonly tickMs = 500,
   ) {}
 
-  async settle(couponId: number, userId: string, onFinal: OnFinal): Promise<FinalWrite | "pending"> {
+  /**
+   * `park`, if given, hands the unsettled write to the shared hold sweeper
+   * (visible as PENDING from every process, settled even if this one dies);
+   * only if that fails is it kept here, in this process's memory.
+   */
+  async settle(couponId: number, userId: string, onFinal: OnFinal, park?: () => Promise<void>): Promise<FinalWrite | "pending"> {
     const deadline = Date.now() + this.budgetMs;
     for (;;) {
       const result = await this.tryOnce(couponId, userId);
@@ -45,6 +50,11 @@ export class UncertainWrites {
       if (Date.now() + RETRY_EVERY_MS > deadline) break;
       await new Promise((r) => setTimeout(r, RETRY_EVERY_MS));
     }
+    const parked = await park?.().then(
+      () => true,
+      () => false,
+    );
+    if (parked) return "pending";
     this.deferred.set(`${couponId}:${userId}`, { couponId, userId, onFinal });
     this.timer ??= setInterval(() => void this.tick(), this.tickMs).unref();
     this.logger.warn({ couponId, userId }, "write outcome unknown; answered PENDING, settling in the background");

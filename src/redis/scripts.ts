@@ -37,6 +37,7 @@ declare module "ioredis" {
     issueRedisSet(meta: string, issued: string, holds: string, userId: string, tag: string, holdMs: number): Result<number, Context>;
     expiredHolds(holds: string, max: number): Result<string[], Context>;
     releaseHolds(issued: string, holds: string, ...userIds: string[]): Result<number, Context>;
+    holdPlaces(issued: string, holds: string, holdMs: number, countPlaces: 0 | 1, ...userIds: string[]): Result<number, Context>;
     checkAdmission(meta: string, issued: string, userId: string, tag: string): Result<number, Context>;
     checkAdmissions(meta: string, issued: string, tag: string, ...userIds: string[]): Result<0 | number[], Context>;
     loadCoupon(
@@ -48,9 +49,9 @@ declare module "ioredis" {
       queue: string,
       workers: string,
       limit: number,
-      force: 0 | 1,
       tag: string,
     ): Result<number, Context>;
+    dropStrays(issued: string, holds: string, pending: string, ...userIds: string[]): Result<number, Context>;
     admitToQueue(meta: string, issued: string, pending: string, queue: string, userId: string, nowMs: number, tag: string): Result<number, Context>;
     claimBatch(queue: string, processing: string, workers: string, meta: string, max: number, workerId: string, nowMs: number, tag: string): Result<string[], Context>;
     finishBatch(

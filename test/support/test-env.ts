@@ -45,6 +45,8 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
   const config = loadConfig(env);
   await migrate(config.databaseUrl);
   const client = new Client({ connectionString: config.databaseUrl });
+  // A test may drop the database under this connection (see stale-redis.test.ts).
+  client.on("error", () => undefined);
   await client.connect();
   const apps = new Set<TestApp>();
 
@@ -70,7 +72,7 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
     },
     async dispose() {
       await Promise.all([...apps].map((a) => a.stop()));
-      await client.end();
+      await client.end().catch(() => undefined);
       const admin = new Client({ connectionString: PG_BASE });
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);

@@ -1,7 +1,7 @@
 import { isAmbiguousWrite, rethrowAsUnavailable } from "../../errors";
 import type { Ledger } from "../../db/ledger";
 import type { RedisClient } from "../../redis/client";
-import { couponKeys, QUEUE_COUPONS_KEY } from "../coupon-keys";
+import { couponKeys } from "../coupon-keys";
 import type { RedisCouponState } from "../redis-coupon-state";
 import { rowStatus } from "../row-status";
 import {
@@ -34,7 +34,6 @@ const PENDING_STATUS: IssuanceStatus = Object.freeze({ status: "PENDING" });
 export class QueueStrategy implements IssuanceStrategy {
   readonly name = "queue";
   readonly usesRedis = true;
-  private readonly registered = new Set<number>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -57,7 +56,8 @@ export class QueueStrategy implements IssuanceStrategy {
     }
     if (code === DUPLICATE) return ALREADY_ISSUED;
     if (code !== ADMITTED && code !== DUPLICATE_PENDING) return SOLD_OUT;
-    if (code === ADMITTED) await this.startWork(coupon.id);
+    // Drain now; the worker's tick also tells every other process's worker about this queue.
+    if (code === ADMITTED) this.worker.wake(coupon.id);
     if (!options.waitMs) return PENDING;
     const final = await this.waiter.wait(coupon.id, userId, options.waitMs, () => this.status(coupon, userId));
     if (final?.status === "ISSUED") return ISSUED;
@@ -78,17 +78,5 @@ export class QueueStrategy implements IssuanceStrategy {
   private admit(coupon: CouponRef, userId: string): Promise<number> {
     const k = couponKeys(coupon.id);
     return this.state.admit(coupon, (tag) => this.redis.admitToQueue(k.meta, k.issued, k.pending, k.queue, userId, Date.now(), tag));
-  }
-
-  /** Makes sure every worker, in every process, will find this coupon's queue. */
-  private async startWork(couponId: number): Promise<void> {
-    if (!this.registered.has(couponId)) {
-      // If this fails, this process still drains the queue; others find it next time.
-      await this.redis.sadd(QUEUE_COUPONS_KEY, String(couponId)).then(
-        () => this.registered.add(couponId),
-        () => undefined,
-      );
-    }
-    this.worker.wake(couponId);
   }
 }

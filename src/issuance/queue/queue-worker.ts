@@ -85,6 +85,8 @@ export class QueueWorker {
 
   private async tick(): Promise<void> {
     try {
+      // Written every tick, not once: a Redis that lost its data lost the registry too.
+      if (this.coupons.size) await this.redis.sadd(QUEUE_COUPONS_KEY, ...[...this.coupons].map(String));
       for (const id of await this.redis.smembers(QUEUE_COUPONS_KEY)) this.coupons.add(Number(id));
       await Promise.all([...this.coupons].map((id) => this.recoverStale(id)));
       for (const id of this.coupons) this.drain(id);

@@ -7,7 +7,8 @@ staging set; this script then swaps it in. Because admission refuses while
 the tag differs, and only the first loader to get here publishes, no two
 processes can ever admit against two different rebuilt sets. State left by
 another ledger state (a re-created or restored database) is discarded whole,
-its queue included, never merged.
+its queue and holds included, never merged. A loaded state is never replaced
+here: repairs only add to it (see RedisCouponState.addLedgerHolders).
 
 KEYS[1]  coupon:{id}:meta            hash: limit, tag
 KEYS[2]  coupon:{id}:issued          set of admitted userIds
@@ -17,22 +18,21 @@ KEYS[5]  coupon:{id}:holds           sorted set of held shoppers (no row yet)
 KEYS[6]  coupon:{id}:queue           the queue strategy's list
 KEYS[7]  coupon:{id}:workers         the queue workers' heartbeats
 ARGV[1]  limit read from PostgreSQL
-ARGV[2]  force: "1" replaces a loaded state (reconcile), "0" only fills a missing one
-ARGV[3]  the coupon's ledger tag, read from PostgreSQL with the limit
+ARGV[2]  the coupon's ledger tag, read from PostgreSQL with the limit
 
 Returns
   1  published
   0  already loaded from this ledger state by someone else; staging discarded
 ]]
 local current = redis.call('HGET', KEYS[1], 'tag')
-if ARGV[2] ~= '1' and current == ARGV[3] then
+if current == ARGV[2] then
   redis.call('UNLINK', KEYS[3])
   return 0
 end
-local foreign = current and current ~= ARGV[3]
-if foreign then
+if current then
   -- Queued and held shoppers of another ledger must never reach this one.
   redis.call('UNLINK', KEYS[4], KEYS[5], KEYS[6], KEYS[7])
+  redis.call('HDEL', KEYS[1], 'limit')
 end
 -- UNLINK frees a large old set in the background instead of inside this script.
 redis.call('UNLINK', KEYS[2])
@@ -40,17 +40,13 @@ if redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('RENAME', KEYS[3], KEYS[2])
   redis.call('PERSIST', KEYS[2])
 end
--- Queued and held shoppers have places but no rows yet; they keep them.
+-- Queued and held shoppers (after a flush: none) have places but no rows yet; they keep them.
 local waiting = redis.call('HKEYS', KEYS[4])
 for _, userId in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do table.insert(waiting, userId) end
 for i = 1, #waiting, 1000 do
   redis.call('SADD', KEYS[2], unpack(waiting, i, math.min(i + 999, #waiting)))
 end
-if ARGV[2] == '1' or foreign then
-  redis.call('HSET', KEYS[1], 'limit', ARGV[1])
-else
-  -- A limit written by PUT /limit while we were loading is newer than ours.
-  redis.call('HSETNX', KEYS[1], 'limit', ARGV[1])
-end
-redis.call('HSET', KEYS[1], 'tag', ARGV[3])
+-- A limit written by PUT /limit while we were loading is newer than ours.
+redis.call('HSETNX', KEYS[1], 'limit', ARGV[1])
+redis.call('HSET', KEYS[1], 'tag', ARGV[2])
 return 1
