@@ -19,7 +19,7 @@ import { formatTop, topSelfTime } from "./bench/profile-summary";
 import { connect, createRefCoupon, multiRowInserts } from "./bench/pg-refs";
 import { drainVsInserts, MAX_CLEAN_HOLD_SECONDS, measureQueueDrain, type DrainComparison } from "./bench/queue-drain";
 import { num, pct, renderText } from "./bench/table";
-import { UsageError, strictArgs } from "./load/args";
+import { runCli, strictArgs } from "./load/args";
 import { redisUrl } from "./load/inspect";
 import { startService } from "./load/service";
 
@@ -101,26 +101,4 @@ async function run(o: Options): Promise<boolean> {
   return pass;
 }
 
-function main(): void {
-  let options: Options;
-  try {
-    options = parse(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    if (err.message === USAGE) {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    console.error(`bench-queue: ${err.message}`);
-    process.exit(2);
-  }
-  run(options).then(
-    (pass) => process.exit(pass ? 0 : 1),
-    (err) => {
-      console.error(`bench-queue: the run failed: ${(err as Error).stack ?? err}`);
-      process.exit(3);
-    },
-  );
-}
-
-main();
+runCli("bench-queue", USAGE, parse, run);

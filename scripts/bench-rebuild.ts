@@ -48,7 +48,7 @@ import { startServer, type RunningServer } from "../src/server";
 import { intArg } from "./bench/args";
 import { BENCH_DATABASE_URL, BENCH_KEY_PREFIX, freshBenchDatabase } from "./bench/bench-env";
 import { ms, num, renderText } from "./bench/table";
-import { UsageError, strictArgs } from "./load/args";
+import { runCli, strictArgs } from "./load/args";
 import { startRedisServer } from "./support/redis-server";
 
 const USAGE = "usage: npm run bench:rebuild -- [--rows N=1000000] [--repeats R=3] [--requests Q=200] [--json FILE]";
@@ -449,26 +449,5 @@ function report(o: Options, r: Results): Record<string, unknown> {
   };
 }
 
-function main(): void {
-  let options: Options;
-  try {
-    options = parse(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    if (err.message === USAGE) {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    console.error(`bench-rebuild: ${err.message}`);
-    process.exit(2);
-  }
-  run(options).then(
-    () => process.exit(0),
-    (err) => {
-      console.error(`bench-rebuild: the run failed: ${(err as Error).stack ?? err}`);
-      process.exit(3);
-    },
-  );
-}
-
-main();
+// A benchmark: it reports misses, and fails only when the run itself fails.
+runCli("bench-rebuild", USAGE, parse, (options) => run(options).then(() => true));

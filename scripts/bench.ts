@@ -29,7 +29,7 @@ import { allTables } from "./bench/report-tables";
 import { runStrategy, type StrategyResult } from "./bench/strategy-run";
 import { renderText } from "./bench/table";
 import { evaluateTargets, type BenchResults } from "./bench/targets";
-import { UsageError } from "./load/args";
+import { runCli } from "./load/args";
 import { redisUrl } from "./load/inspect";
 import { startService, type RunningService } from "./load/service";
 
@@ -160,28 +160,8 @@ async function run(o: BenchOptions): Promise<boolean> {
   return strategies.every((s) => s.check.ok);
 }
 
-function main(): void {
-  let options: BenchOptions;
-  try {
-    options = parseBenchArgs(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    if (err.message === BENCH_USAGE) {
-      console.log(BENCH_USAGE);
-      process.exit(0);
-    }
-    console.error(`bench: ${err.message}`);
-    process.exit(2);
-  }
+runCli("bench", BENCH_USAGE, parseBenchArgs, (options) => {
   // Ctrl-C must not leave servers behind holding ports.
   process.once("SIGINT", () => void stopAll().finally(() => process.exit(130)));
-  run(options).then(
-    (ok) => process.exit(ok ? 0 : 1),
-    (err) => {
-      console.error(`bench: the run failed: ${(err as Error).stack ?? err}`);
-      process.exit(3);
-    },
-  );
-}
-
-main();
+  return run(options);
+});

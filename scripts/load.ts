@@ -6,7 +6,7 @@
  * queued work to settle, then checks SPEC I1–I4 against PostgreSQL and Redis.
  * Exit codes: 0 PASS, 1 a violation, 2 bad arguments, 3 the run itself failed.
  */
-import { parseLoadArgs, USAGE, UsageError, type LoadOptions } from "./load/args";
+import { parseLoadArgs, runCli, USAGE, UsageError, type LoadOptions } from "./load/args";
 import { createCoupon } from "./load/api";
 import { check } from "./load/checker";
 import { drive } from "./load/drive";
@@ -72,27 +72,11 @@ async function run(options: LoadOptions): Promise<boolean> {
   }
 }
 
-function main(): void {
-  let options: LoadOptions;
-  try {
-    options = parseLoadArgs(process.argv.slice(2));
-    if (options.url && !process.env.ADMIN_TOKEN) throw new UsageError("--url needs ADMIN_TOKEN in the environment (the operator token of that service)");
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    if (err.message === USAGE) {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    console.error(`load: ${err.message}`);
-    process.exit(2);
-  }
-  run(options).then(
-    (ok) => process.exit(ok ? 0 : 1),
-    (err) => {
-      console.error(`load: the run failed: ${(err as Error).message}`);
-      process.exit(3);
-    },
-  );
+/** --url targets a service this script did not start, so its operator token must come from the environment. */
+function parse(argv: string[]): LoadOptions {
+  const options = parseLoadArgs(argv);
+  if (options.url && !process.env.ADMIN_TOKEN) throw new UsageError("--url needs ADMIN_TOKEN in the environment (the operator token of that service)");
+  return options;
 }
 
-main();
+runCli("load", USAGE, parse, run);

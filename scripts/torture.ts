@@ -9,7 +9,7 @@
  * same fault schedule and the same shoppers.
  * Exit codes: 0 PASS, 1 a violation, 2 bad arguments, 3 the run itself failed.
  */
-import { UsageError } from "./load/args";
+import { runCli } from "./load/args";
 import { parseTortureArgs, USAGE, type TortureOptions } from "./torture/args";
 import { strategyText, summaryText, writeJsonReport } from "./torture/report";
 import { runStrategy, type StrategyRun } from "./torture/run-strategy";
@@ -61,26 +61,4 @@ function printTails(world: World): void {
   if (tail.length) console.log(`\nLast output of the API processes:\n${tail.join("\n")}`);
 }
 
-function main(): void {
-  let options: TortureOptions;
-  try {
-    options = parseTortureArgs(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    if (err.message === USAGE) {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    console.error(`torture: ${err.message}`);
-    process.exit(2);
-  }
-  run(options).then(
-    (ok) => process.exit(ok ? 0 : 1),
-    (err) => {
-      console.error(`torture: the run failed: ${(err as Error).message}`);
-      process.exit(3);
-    },
-  );
-}
-
-main();
+runCli("torture", USAGE, parseTortureArgs, run);

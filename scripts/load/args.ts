@@ -110,3 +110,31 @@ function positiveInt(name: string, raw: string | undefined, fallback: number | u
   }
   return Number(raw);
 }
+
+/**
+ * Every script's entry point: parse the arguments (--help prints the usage
+ * and exits 0; a UsageError prints one line and exits 2), then run. Exit 0
+ * when the run passed, 1 when it found a violation (or missed a target it
+ * gates on), 3 when the run itself failed.
+ */
+export function runCli<O>(name: string, usage: string, parse: (argv: string[]) => O, run: (options: O) => Promise<boolean>): void {
+  let options: O;
+  try {
+    options = parse(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    if (err.message === usage) {
+      console.log(usage);
+      process.exit(0);
+    }
+    console.error(`${name}: ${err.message}`);
+    process.exit(2);
+  }
+  run(options).then(
+    (ok) => process.exit(ok ? 0 : 1),
+    (err) => {
+      console.error(`${name}: the run failed: ${(err as Error).stack ?? err}`);
+      process.exit(3);
+    },
+  );
+}

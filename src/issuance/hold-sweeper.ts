@@ -53,9 +53,13 @@ export class HoldSweeper {
     this.timer.unref();
   }
 
-  /** Makes sure every process's sweeper will look at this coupon (from this process's next tick on). */
+  /** Makes sure every process's sweeper will look at this coupon. */
   register(couponId: number): void {
+    if (this.known.has(couponId)) return;
     this.known.add(couponId);
+    // At once, so the others can settle our holds should we die before our
+    // next tick; if it fails, the tick writes it.
+    this.redis.sadd(HOLD_COUPONS_KEY, String(couponId)).catch(() => undefined);
   }
 
   /**

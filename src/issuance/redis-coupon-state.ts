@@ -1,4 +1,4 @@
-import { AppError, rethrowAsUnavailable, unavailable } from "../errors";
+import { AppError, isAmbiguousWrite, rethrowAsUnavailable, unavailable } from "../errors";
 import type { Ledger } from "../db/ledger";
 import { answerWithin, type RedisClient } from "../redis/client";
 import { couponKeys, stagingKey } from "./coupon-keys";
@@ -7,6 +7,9 @@ import type { CouponRef } from "./types";
 
 /** What every admission script answers when the coupon's keys are missing or belong to another ledger state. */
 export const NOT_LOADED = 0;
+
+/** A state-changing script was sent but not answered: it may have run, or may still run. */
+export const OUTCOME_UNKNOWN = Symbol("outcome unknown");
 
 const STAGING_TTL_SECONDS = 300;
 const REPAIR_INTERVAL_MS = 1_000;
@@ -72,6 +75,18 @@ export class RedisCouponState {
     const again = await run(coupon.tag);
     if (again === NOT_LOADED) throw unavailable("Redis", new Error("coupon keys vanished right after loading"));
     return again;
+  }
+
+  /**
+   * `admit` for scripts that change state: one that may have run resolves
+   * OUTCOME_UNKNOWN instead of failing, so the caller can answer PENDING
+   * rather than an error that might be false.
+   */
+  admitWrite<T>(coupon: CouponRef, script: (tag: string) => Promise<T>): Promise<T | typeof OUTCOME_UNKNOWN> {
+    return this.admit(coupon, script).catch((err) => {
+      if (isAmbiguousWrite(err)) return OUTCOME_UNKNOWN;
+      throw err;
+    });
   }
 
   /** Loads the coupon's keys from PostgreSQL unless someone already has; resolves with the ledger tag. */

@@ -1,11 +1,10 @@
 import type { Ledger } from "../db/ledger";
-import { isAmbiguousWrite } from "../errors";
 import type { Logger } from "../logger";
 import type { RedisClient } from "../redis/client";
 import { couponKeys } from "./coupon-keys";
 import type { GroupCommit } from "./group-commit";
 import type { HoldSweeper } from "./hold-sweeper";
-import type { RedisCouponState } from "./redis-coupon-state";
+import { OUTCOME_UNKNOWN, type RedisCouponState } from "./redis-coupon-state";
 import { statusWithHolds } from "./row-status";
 import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStatus, type IssuanceStrategy, type IssueOutcome } from "./types";
 
@@ -39,15 +38,10 @@ export class RedisSetStrategy implements IssuanceStrategy {
 
   async issue(coupon: CouponRef, userId: string): Promise<IssueOutcome> {
     this.sweeper.register(coupon.id);
-    let code: number;
-    try {
-      code = await this.admit(coupon, userId);
-    } catch (err) {
-      // Sent but unanswered: Redis may run it late. If it does, the hold is
-      // settled by a sweeper and the status route tells the shopper.
-      if (isAmbiguousWrite(err)) return PENDING;
-      throw err;
-    }
+    const code = await this.admit(coupon, userId);
+    // Sent but unanswered: Redis may run it late. If it does, the hold is
+    // settled by a sweeper and the status route tells the shopper.
+    if (code === OUTCOME_UNKNOWN) return PENDING;
     if (code === DUPLICATE) return ALREADY_ISSUED;
     if (code === SOLD_OUT_CODE) return SOLD_OUT;
     // ADMITTED (1), or HELD (4) by an earlier request of theirs: writing is idempotent.
@@ -59,9 +53,9 @@ export class RedisSetStrategy implements IssuanceStrategy {
     return statusWithHolds(this.ledger, this.sweeper, coupon.id, userId);
   }
 
-  private admit(coupon: CouponRef, userId: string): Promise<number> {
+  private admit(coupon: CouponRef, userId: string) {
     const k = couponKeys(coupon.id);
-    return this.state.admit(coupon, (tag) => this.redis.issueRedisSet(k.meta, k.issued, k.holds, userId, tag, this.holdMs));
+    return this.state.admitWrite(coupon, (tag) => this.redis.issueRedisSet(k.meta, k.issued, k.holds, userId, tag, this.holdMs));
   }
 
   private async persist(couponId: number, userId: string, admittedNow: boolean): Promise<IssueOutcome> {

@@ -1,8 +1,8 @@
-import { isAmbiguousWrite, rethrowAsUnavailable } from "../../errors";
+import { rethrowAsUnavailable } from "../../errors";
 import type { Ledger } from "../../db/ledger";
 import type { RedisClient } from "../../redis/client";
 import { couponKeys } from "../coupon-keys";
-import type { RedisCouponState } from "../redis-coupon-state";
+import { OUTCOME_UNKNOWN, type RedisCouponState } from "../redis-coupon-state";
 import { rowStatus } from "../row-status";
 import {
   ALREADY_ISSUED,
@@ -44,16 +44,11 @@ export class QueueStrategy implements IssuanceStrategy {
   ) {}
 
   async issue(coupon: CouponRef, userId: string, options: IssueOptions): Promise<IssueOutcome> {
-    let code: number;
-    try {
-      code = await this.admit(coupon, userId);
-    } catch (err) {
-      // Sent but unanswered: Redis may still queue it (a stalled server runs
-      // what it holds when it wakes), and the worker would then issue this
-      // shopper. Only PENDING stays true either way; the status route tells.
-      if (isAmbiguousWrite(err)) return PENDING;
-      throw err;
-    }
+    const code = await this.admit(coupon, userId);
+    // Sent but unanswered: Redis may still queue it (a stalled server runs
+    // what it holds when it wakes), and the worker would then issue this
+    // shopper. Only PENDING stays true either way; the status route tells.
+    if (code === OUTCOME_UNKNOWN) return PENDING;
     if (code === DUPLICATE) return ALREADY_ISSUED;
     if (code !== ADMITTED && code !== DUPLICATE_PENDING) return SOLD_OUT;
     // Drain now; the worker's tick also tells every other process's worker about this queue.
@@ -75,8 +70,8 @@ export class QueueStrategy implements IssuanceStrategy {
     await this.worker.close();
   }
 
-  private admit(coupon: CouponRef, userId: string): Promise<number> {
+  private admit(coupon: CouponRef, userId: string) {
     const k = couponKeys(coupon.id);
-    return this.state.admit(coupon, (tag) => this.redis.admitToQueue(k.meta, k.issued, k.pending, k.queue, userId, Date.now(), tag));
+    return this.state.admitWrite(coupon, (tag) => this.redis.admitToQueue(k.meta, k.issued, k.pending, k.queue, userId, Date.now(), tag));
   }
 }

@@ -60,7 +60,12 @@ export class QueueWorker {
 
   /** This process just queued work for the coupon: drain it now. */
   wake(couponId: number): void {
-    this.coupons.add(couponId);
+    if (!this.coupons.has(couponId)) {
+      this.coupons.add(couponId);
+      // At once, so the other workers can recover this queue should we die
+      // before our next tick; if it fails, the tick writes it.
+      this.redis.sadd(QUEUE_COUPONS_KEY, String(couponId)).catch(() => undefined);
+    }
     this.drain(couponId);
   }
 
