@@ -1,5 +1,5 @@
 // Prisma CLI configuration (Prisma 7 reads it from .config/prisma.ts).
-// Runtime connections go through the pg driver adapter in src/db/prisma.ts.
+// Runtime connections go through the pg driver adapter in src/db/database.ts.
 import { defineConfig } from "prisma/config";
 
 export default defineConfig({

@@ -2,7 +2,7 @@
  * npm run bench:rebuild -- [--rows N=1000000] [--repeats R=3] [--requests Q=200] [--json FILE]
  *
  * Rebuilding a coupon's Redis state from PostgreSQL, and reconciling the
- * two, for a redis-set coupon of N issued users (SPEC I6 at scale):
+ * two, for a redis-set coupon of N issued users (docs/guarantees.md, promise 6):
  *
  * - rebuild: RedisCouponState.ensureLoaded after the coupon's keys were
  *   deleted, R times (median), each next to two same-run references: a plain

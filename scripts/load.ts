@@ -3,7 +3,7 @@
  *   [--requests R | --duration S] [--processes K] [--url URL] [--json FILE]
  *
  * Creates a fresh coupon, races U users for it with autocannon, waits for
- * queued work to settle, then checks SPEC I1–I4 against PostgreSQL and Redis.
+ * queued work to settle, then checks promises 1–4 of docs/guarantees.md against PostgreSQL and Redis.
  * Exit codes: 0 PASS, 1 a violation, 2 bad arguments, 3 the run itself failed.
  */
 import { parseLoadArgs, runCli, USAGE, UsageError, type LoadOptions } from "./load/args";

@@ -8,7 +8,7 @@ const MAX_SCAN_ROUNDS = 1_000;
 /**
  * Deletes the Redis keys of the bench's coupons once the service is gone,
  * so repeated runs do not pile sets of thousands of users into a shared
- * Redis. PostgreSQL keeps the rows; Redis state is rebuildable from it (SPEC I6).
+ * Redis. PostgreSQL keeps the rows; Redis state is rebuildable from it (docs/guarantees.md, promise 6).
  */
 export async function dropCouponKeys(redis: Redis, prefix: string, couponIds: readonly number[]): Promise<number> {
   let dropped = 0;

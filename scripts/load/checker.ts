@@ -1,6 +1,6 @@
 /**
  * The verdict of a load run: compares what every shopper was told with what
- * PostgreSQL and Redis hold afterwards (SPEC §2 I1–I4). Pure, so each way a
+ * PostgreSQL and Redis hold afterwards (docs/guarantees.md, promises 1–4). Pure, so each way a
  * run can go wrong is unit-tested without a server.
  */
 

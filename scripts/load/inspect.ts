@@ -8,7 +8,7 @@ export interface LedgerState {
   redisCount: number | null;
 }
 
-/** The same defaults as the service (SPEC §5), so both look at the same stores. */
+/** The same defaults as the service (see the README's Configuration), so both look at the same stores. */
 export const databaseUrl = () => process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/coupons";
 export const redisUrl = () => process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 

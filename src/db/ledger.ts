@@ -6,7 +6,7 @@ import { isCheckViolation, isUniqueViolation, orUnavailable } from "./pg-errors"
 /**
  * The statements that write the ledger. Each bumps Coupon.issuedCount in the
  * same statement as its inserts, so the table's CHECK (issuedCount <=
- * totalQuantity) makes PostgreSQL refuse any over-issue by itself (SPEC I1).
+ * totalQuantity) makes PostgreSQL refuse any over-issue by itself (docs/guarantees.md, promise 1).
  * They are plain SQL on the pool Prisma also uses: they run once per
  * request, and named statements skip re-parsing.
  */

@@ -5,7 +5,7 @@ import { STRATEGIES } from "../db/coupon-repository";
 const MAX_INT4 = 2_147_483_647;
 const MAX_INT8 = 9_223_372_036_854_775_807n;
 
-/** SPEC §3: a positive integer. Non-numbers are 400; numbers no coupon can have are 404. */
+/** A coupon id is a positive integer. Non-numbers are 400; numbers no coupon can have are 404. */
 export function parseCouponId(raw: string): number {
   if (!/^\d+$/.test(raw)) throw new AppError("INVALID_COUPON_ID", 400, "couponId must be a positive integer");
   const id = Number(raw);
@@ -15,7 +15,7 @@ export function parseCouponId(raw: string): number {
 }
 
 /**
- * SPEC §3: a positive 64-bit integer, as a safe-integer JSON number or a
+ * A user id is a positive 64-bit integer, as a safe-integer JSON number or a
  * decimal string. Returns the canonical decimal string used in Redis and SQL.
  */
 export function canonicalUserId(value: unknown): string | undefined {

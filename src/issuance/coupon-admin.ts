@@ -105,25 +105,16 @@ export class CouponAdmin {
     });
     const extra = new Sample();
     // Every row found above is a member. If the set, counted now, has no
-    // other members, none of them can lack a row, and the scan below (an
-    // SSCAN of the whole set and a PostgreSQL lookup per member: 70% of a
-    // million-row reconcile) could only come back empty, so it is skipped.
-    // Counting after the rows is safe: members with a row leave the set only
-    // when a rebuild replaces it (and a rebuilt set has no strays); others
-    // only make the count larger. Any other count (holds of a live sale, rows
-    // committed while we read, strays) takes the full scan. Note that the
-    // row count is not enough: a stray plus a missing row add up to it.
+    // other members, none of them can lack a row, and the scan for strays
+    // could only come back empty, so it is skipped. Counting after the rows
+    // is safe: members with a row never leave a loaded set (repairs only
+    // add); others only make the count larger. Any other count (holds of a
+    // live sale, rows committed while we read, strays) takes the scan. The
+    // row count alone is not enough: a stray plus a missing row add up to it.
     const found = rows - missing.count;
     const admittedNow = snapshot.loaded ? await this.redisState.admittedCount(id).catch(redisDown) : 0;
     if (snapshot.loaded && admittedNow !== found) {
-      // Each SSCAN batch is looked up in PostgreSQL while the next one is fetched.
-      await forEachPage(this.redisState.admittedUserIds(id), async (members) => {
-        // Queued and held shoppers are admitted without a row, and rightly so.
-        const candidates = members.filter((u) => !waiting.has(u));
-        const strays = await this.ledger.withoutRows(id, candidates);
-        for (const u of strays) extra.add(u);
-        if (!dryRun) await this.redisState.dropStrays(id, strays).catch(redisDown);
-      });
+      await this.removeStrays(id, waiting, dryRun, extra).catch(redisDown);
     }
     // The coupon row is read after the rows, so rows committed meanwhile do not look like drift.
     const counts = (await this.ledger.counts(id)) ?? coupon;
@@ -143,6 +134,26 @@ export class CouponAdmin {
       limitMismatch,
       repaired,
     };
+  }
+
+  /**
+   * Members with no row, no hold and no queue entry. The ledger is staged
+   * in Redis and the set compared with it there (a lookup per member in
+   * PostgreSQL would cost seconds at a million); the few members found are
+   * checked in PostgreSQL once more, since a row may have committed after
+   * its page was read. Unless dryRun, they are removed (if still not held).
+   */
+  private async removeStrays(id: number, waiting: ReadonlySet<string>, dryRun: boolean, found: Sample): Promise<void> {
+    const staging = await this.redisState.stageLedger(id);
+    try {
+      for await (const absent of this.redisState.admittedNotIn(id, staging)) {
+        const strays = await this.ledger.withoutRows(id, absent.filter((u) => !waiting.has(u)));
+        if (!dryRun) await this.redisState.dropStrays(id, strays);
+        for (const u of strays) found.add(u);
+      }
+    } finally {
+      await this.redisState.discard(staging);
+    }
   }
 
   private async ref(id: number): Promise<CouponRef> {

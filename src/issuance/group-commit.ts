@@ -12,7 +12,7 @@ interface Waiter {
  * multi-row INSERT plus one counter bump. The coupon row's lock serialises
  * commits, so a transaction per request caps a coupon near 1k rows/s; a batch
  * pays that cost once for many rows. Each caller is answered only after its
- * row has committed (SPEC I4). Nothing waits on a timer: an idle coupon
+ * row has committed (docs/guarantees.md, promise 4). Nothing waits on a timer: an idle coupon
  * writes at once, a busy one batches by itself.
  */
 export class GroupCommit {

@@ -228,6 +228,26 @@ export class RedisCouponState {
     } while (cursor !== "0");
   }
 
+  /** Copies the ledger's holders into a private, expiring set, for comparisons made in Redis; returns its key. */
+  async stageLedger(couponId: number): Promise<string> {
+    const staging = stagingKey(couponId);
+    await forEachPage(this.ledger.issuedUserIds(couponId), (page) => this.stage(staging, page));
+    return staging;
+  }
+
+  /** Admitted members that `staging` lacks, a page at a time: SSCAN, then SMISMEMBER, both in Redis. */
+  async *admittedNotIn(couponId: number, staging: string): AsyncGenerator<string[]> {
+    for await (const members of this.admittedUserIds(couponId)) {
+      const flags = await this.redis.smismember(staging, ...members);
+      const absent = members.filter((_, i) => flags[i] === 0);
+      if (absent.length) yield absent;
+    }
+  }
+
+  async discard(key: string): Promise<void> {
+    await this.redis.unlink(key);
+  }
+
   /** For each userId, in order, whether the coupon's admitted set has it. */
   async admittedAmong(couponId: number, userIds: readonly string[]): Promise<boolean[]> {
     const tx = this.redis.pipeline();

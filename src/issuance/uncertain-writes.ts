@@ -17,7 +17,7 @@ interface Deferred {
 /**
  * Writes whose fate a broken connection hid: the statement was sent, and
  * PostgreSQL may have committed it before the reply was lost. Answering 503
- * then could leave a shopper told "error" holding a row (SPEC I4). Instead the
+ * then could leave a shopper told "error" holding a row (docs/guarantees.md, promise 4). Instead the
  * one-row write is retried, which is idempotent ("duplicate" proves the lost
  * commit landed); if PostgreSQL stays away past a short budget the shopper
  * is told 202 PENDING and the write is settled in the background, ending as

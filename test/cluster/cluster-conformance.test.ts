@@ -8,7 +8,7 @@ import { startRedisCluster, type RedisCluster } from "../support/redis-cluster";
 import { createTestEnv, type TestApp, type TestEnv } from "../support/test-env";
 
 /**
- * SPEC §4 promises every strategy runs on Redis Cluster. The conformance
+ * Every strategy runs on Redis Cluster. The conformance
  * crowd, on two app instances sharing a real three-master cluster, with the
  * coupons steered so their keys live on different masters: a script or
  * transaction that touched keys of two slots would fail here, not on one Redis.
@@ -19,7 +19,7 @@ let apps: TestApp[];
 /** Per strategy: its coupon and the master its keys' slot belongs to. */
 const coupons = new Map<string, { id: number; master: string }>();
 
-// postgres keeps nothing in Redis (SPEC §4.4); it runs here to show the cluster client does not get in its way.
+// postgres keeps nothing in Redis; it runs here to show the cluster client does not get in its way.
 const keepsRedisState = (strategy: string) => strategy !== "postgres";
 const issuedKey = (id: number) => env.config.redisKeyPrefix + couponKeys(id).issued;
 

@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import { createCoupon, request } from "../support/http";
 import { REDIS_URL, createTestEnv, type TestApp, type TestEnv } from "../support/test-env";
 
-/** SPEC I5: every malformed request gets a clear 4xx problem+json and changes nothing, in PostgreSQL or Redis. */
+/** every malformed request gets a clear 4xx problem+json and changes nothing, in PostgreSQL or Redis. */
 let env: TestEnv;
 let app: TestApp;
 let redis: Redis;

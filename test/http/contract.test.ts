@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import { createCoupon, request } from "../support/http";
 import { REDIS_URL, createTestEnv, type TestApp, type TestEnv } from "../support/test-env";
 
-/** Every route's success and error answers, as SPEC §3 states them. */
+/** Every route's success and error answers, as the README and the OpenAPI document state them. */
 let env: TestEnv;
 let app: TestApp;
 let redis: Redis;

@@ -8,7 +8,7 @@ import { createTestEnv, type TestApp, type TestEnv } from "../support/test-env";
  * The strategy conformance suite: the same crowd against every strategy, on
  * one app instance and on two sharing Redis and PostgreSQL. The ledger in
  * PostgreSQL is the judge: exactly N rows, one per user, and the answers
- * match the rows (SPEC I1–I4).
+ * match the rows (docs/guarantees.md, promises 1–4).
  */
 let env: TestEnv;
 let apps: TestApp[];

@@ -3,7 +3,7 @@ import { createCoupon, request } from "../support/http";
 import { REDIS_URL, createTestEnv, type TestApp, type TestEnv } from "../support/test-env";
 
 /**
- * SPEC I6 at a size where paging matters: rebuilding Redis from PostgreSQL
+ * Rebuild and reconcile at a size where paging matters: rebuilding Redis from PostgreSQL
  * and reconciling the two are exact for a coupon of 300,001 rows (many pages
  * of Ledger.issuedUserIds, many SSCAN batches).
  *

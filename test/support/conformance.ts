@@ -7,7 +7,7 @@ import { toldIssued, type RaceResult } from "./race";
 export const LIMIT = 100;
 export const CROWD = { users: 1_000, requests: 3_000, concurrency: 200 };
 
-/** Exactly `limit` rows, one per user, and the answers match the rows (SPEC I1–I4). */
+/** Exactly `limit` rows, one per user, and the answers match the rows (docs/guarantees.md, promises 1–4). */
 export function expectLedgerMatchesAnswers(result: RaceResult, rows: { userIds: string[]; issuedCount: number }, limit = LIMIT) {
   expect(rows.userIds).toHaveLength(limit);
   expect(new Set(rows.userIds).size).toBe(limit);

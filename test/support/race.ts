@@ -115,7 +115,7 @@ export async function finishSale(url: string, couponId: number, firstUser: numbe
   }
 }
 
-/** The users whose every answer was a 201 or 202 at least once, i.e. who may hold a row (SPEC I4). */
+/** The users whose every answer was a 201 or 202 at least once, i.e. who may hold a row (docs/guarantees.md, promise 4). */
 export function toldIssuedOrPending(result: RaceResult): Set<string> {
   return new Set([...result.answers].filter(([, s]) => s.includes(201) || s.includes(202)).map(([u]) => u));
 }
@@ -137,7 +137,7 @@ export function timedProbes(url: string, couponId: number) {
 /**
  * After a fault: fresh shoppers (ids from `firstFresh` up) finish the sale,
  * and the ledger ends at exactly N and agrees with what the crowd was told
- * (SPEC I1-I4): every user told ISSUED has a row, every row's user was told
+ * (docs/guarantees.md, promises 1–4): every user told ISSUED has a row, every row's user was told
  * ISSUED or PENDING. Queued work gets up to 15 s to land.
  */
 export async function expectSaleEndsAtExactlyN(env: TestEnv, url: string, couponId: number, n: number, crowd: RaceResult, firstFresh = 500_000) {
@@ -153,8 +153,8 @@ export async function expectSaleEndsAtExactlyN(env: TestEnv, url: string, coupon
 
 /**
  * Users holding a row whose first request was sent after some shopper had
- * already been told SOLD_OUT (SPEC I3/I7: SOLD_OUT only when the places are
- * really taken). `timeline` is every answer seen (crowd and probes); rows of
+ * already been told SOLD_OUT (docs/guarantees.md: SOLD_OUT only when the places
+ * are really taken). `timeline` is every answer seen (crowd and probes); rows of
  * users not in it are the fresh shoppers who finished the sale afterwards,
  * so they count as late arrivals too.
  */

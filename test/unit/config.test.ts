@@ -1,7 +1,7 @@
 import { loadConfig } from "../../src/config";
 
 describe("loadConfig", () => {
-  it("applies SPEC §5 defaults and makes a random admin token", () => {
+  it("applies the documented defaults and makes a random admin token", () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
       port: 3000,
