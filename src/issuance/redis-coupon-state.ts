@@ -65,7 +65,10 @@ export class RedisCouponState {
     const run = (tag: string) => answerWithin(script(tag), this.options.answerWithinMs).catch(rethrowAsUnavailable("Redis"));
     const reply = await run(coupon.tag);
     if (reply !== NOT_LOADED) return reply;
-    const loaded = await this.ensureLoaded(coupon.id);
+    // A load admits no one, so whatever became of it, this request changed nothing yet.
+    const loaded = await this.ensureLoaded(coupon.id).catch((err) => {
+      throw isAmbiguousWrite(err) ? unavailable("Redis", err) : err;
+    });
     if (loaded !== coupon.tag) {
       // The ledger was re-created or restored under this process: what it
       // knows of the coupon is stale. Nothing was admitted; ask again.
