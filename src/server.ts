@@ -22,6 +22,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // Serve anyway: Redis may come back, readiness says so, and REDIS_FALLBACK may apply.
     logger.warn({ err: (err as Error).message }, "Redis is not reachable at start");
   }
+  // Only a serving process drains queues and settles holds.
+  services.start();
   const app = createApp(services.deps);
   const server = app.listen(config.port);
   await new Promise<void>((resolve, reject) => {

@@ -25,11 +25,17 @@ export interface Services {
   readonly deps: AppDeps;
   readonly db: Database;
   readonly redis: RedisClient;
-  /** Settles work in hand, then closes Redis and PostgreSQL. */
+  /**
+   * Starts this process's background work: the queue worker and the hold
+   * sweeper. Only a serving process calls it; tools that merely use the
+   * parts (reconcile) must not drain queues or settle holds.
+   */
+  start(): void;
+  /** Settles work in hand, then closes Redis and PostgreSQL; correct whether or not `start` ran. */
   close(): Promise<void>;
 }
 
-/** Builds everything the app needs from the configuration. */
+/** Builds everything the app needs from the configuration; starts nothing (see `Services.start`). */
 export function createServices(config: Config, logger: Logger, metrics = new Metrics()): Services {
   const db = createDatabase(config);
   const redis = createRedis(config);
@@ -63,7 +69,6 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     { holdMs: config.holdTimeoutMs, tickMs: Math.min(1_000, Math.ceil(config.holdTimeoutMs / 3)), batchSize: 1_000 },
   );
   const postgres = new PostgresStrategy(ledger, uncertain, sweeper);
-  sweeper.start();
   const redisSet = new RedisSetStrategy(redis, ledger, redisState, commit, sweeper, logger, config.holdTimeoutMs);
   const worker = new QueueWorker(
     redis,
@@ -81,8 +86,8 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     { batchSize: config.queueBatchSize, visibilityTimeoutMs: config.queueVisibilityTimeoutMs, tickMs: 1_000 },
     (couponId) => catalog.get(couponId),
   );
+  // Read at scrape time, no polling: harmless to register before start().
   metrics.trackQueueDepth(() => worker.depth());
-  worker.start();
   const queue = new QueueStrategy(redis, ledger, redisState, worker, new OutcomeWaiter(redis));
   // Redlock needs independent nodes; without them the lock lives beside the coupon's keys.
   const lockNodes = config.redlockNodes?.map((redisUrl, i) =>
@@ -112,6 +117,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     return { redis: redisOk, postgres: pgOk };
   };
 
+  let started = false;
   return {
     db,
     redis,
@@ -123,6 +129,12 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       metrics,
       logger,
       benchNoopRoute: config.benchNoopRoute,
+    },
+    start() {
+      if (started) return;
+      started = true;
+      sweeper.start();
+      worker.start();
     },
     async close() {
       await issuance.close();
