@@ -26,10 +26,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   services.start();
   const app = createApp(services.deps);
   const server = app.listen(config.port);
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("listening", resolve);
+      server.once("error", reject);
+    });
+  } catch (err) {
+    // Nobody gets a handle to stop: hand back the background work and the connections here.
+    await services.close();
+    throw err;
+  }
   // Keep-alive sockets must outlive a load balancer's idle timeout.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
