@@ -1,9 +1,7 @@
 import type { Database } from "./database";
 import { orUnavailable } from "./pg-errors";
+import type { StrategyName } from "../issuance/strategy-names";
 import type { Coupon as CouponRow } from "./generated/client";
-
-export const STRATEGIES = ["redis-set", "queue", "lock", "postgres"] as const;
-export type StrategyName = (typeof STRATEGIES)[number];
 
 export interface Coupon {
   readonly id: number;

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient, QueryConfig, QueryResultRow } from "pg";
 import { unavailable } from "../errors";
-import type { StrategyName } from "./coupon-repository";
+import type { StrategyName } from "../issuance/strategy-names";
 import { isCheckViolation, isUniqueViolation, orUnavailable } from "./pg-errors";
 
 /**

@@ -1,3 +1,5 @@
+import { DEFAULT_STRATEGY, STRATEGIES } from "../issuance/strategy-names";
+
 /**
  * The API as OpenAPI 3.1. test/http/openapi.test.ts keeps it true: every
  * documented operation exists and answers only documented statuses, and
@@ -170,7 +172,7 @@ export const openApiDocument = {
         properties: {
           name: { type: "string", minLength: 1, maxLength: 100 },
           totalQuantity: { type: "integer", minimum: 1, maximum: 10000000 },
-          strategy: { enum: ["redis-set", "queue", "lock", "postgres"], default: "redis-set" },
+          strategy: { enum: [...STRATEGIES], default: DEFAULT_STRATEGY },
           startsAt: { type: "string", format: "date-time" },
           endsAt: { type: "string", format: "date-time" },
         },

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../errors";
-import { STRATEGIES } from "../db/coupon-repository";
+import { DEFAULT_STRATEGY, STRATEGIES } from "../issuance/strategy-names";
 
 const MAX_INT4 = 2_147_483_647;
 const MAX_INT8 = 9_223_372_036_854_775_807n;
@@ -56,7 +56,7 @@ export const createCouponBody = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
     totalQuantity: quantity,
-    strategy: z.enum(STRATEGIES).default("redis-set"),
+    strategy: z.enum(STRATEGIES).default(DEFAULT_STRATEGY),
     startsAt: instant.optional(),
     endsAt: instant.optional(),
   })

@@ -1,7 +1,7 @@
 import { isUnavailable, notFound } from "../errors";
 import type { Metrics } from "../metrics";
-import type { StrategyName } from "../db/coupon-repository";
 import type { CouponCatalog } from "./coupon-catalog";
+import type { StrategyName } from "./strategy-names";
 import type { UncertainWrites } from "./uncertain-writes";
 import type { CouponRef, IssuanceStatus, IssuanceStrategy, IssueOptions, IssueOutcome } from "./types";
 

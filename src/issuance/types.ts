@@ -1,4 +1,4 @@
-import type { StrategyName } from "../db/coupon-repository";
+import type { StrategyName } from "./strategy-names";
 
 /** What a strategy needs to know of a coupon; none of it ever changes. */
 export interface CouponRef {

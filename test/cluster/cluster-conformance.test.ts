@@ -1,4 +1,4 @@
-import { STRATEGIES } from "../../src/db/coupon-repository";
+import { STRATEGIES } from "../../src/issuance/strategy-names";
 import { couponKeys } from "../../src/issuance/coupon-keys";
 import { lockKeys } from "../../src/lock/keys";
 import { CROWD, expectLedgerMatchesAnswers, LIMIT } from "../support/conformance";

@@ -1,4 +1,4 @@
-import { STRATEGIES } from "../../src/db/coupon-repository";
+import { STRATEGIES } from "../../src/issuance/strategy-names";
 import { CROWD, expectLedgerMatchesAnswers, LIMIT } from "../support/conformance";
 import { createCoupon } from "../support/http";
 import { ledger, race, toldIssued } from "../support/race";
