@@ -1,4 +1,5 @@
-import { STRATEGIES, UsageError, strictArgs, type Strategy } from "../load/args";
+import { isStrategyName, STRATEGIES, type StrategyName } from "../../src/issuance/strategy-names";
+import { UsageError, strictArgs } from "../load/args";
 
 export interface BenchOptions {
   connections: number;
@@ -6,7 +7,7 @@ export interface BenchOptions {
   durationSeconds: number;
   /** Coupons per strategy in the issuing phase. */
   quantity: number;
-  strategies: Strategy[];
+  strategies: StrategyName[];
   /** Service processes (WORKERS). */
   workers: number;
   seed: number;
@@ -18,7 +19,7 @@ export interface BenchOptions {
 
 export const BENCH_USAGE =
   "usage: npm run bench -- [--connections C=200] [--duration S=5] [--quantity Q=5000] " +
-  "[--strategies redis-set,queue,lock,postgres] [--workers K=1] [--seed X] [--cpu-prof] [--out DIR=bench-results]";
+  `[--strategies ${STRATEGIES.join(",")}] [--workers K=1] [--seed X] [--cpu-prof] [--out DIR=bench-results]`;
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
   const values = strictArgs(
@@ -35,18 +36,17 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     },
     BENCH_USAGE,
   );
-  const strategies = (values.strategies ?? STRATEGIES.join(",")).split(",").map((s) => s.trim());
-  for (const s of strategies) {
-    if (!(STRATEGIES as readonly string[]).includes(s)) {
-      throw new UsageError(`--strategies takes a comma-separated list of ${STRATEGIES.join(", ")}; got "${s}"`);
-    }
-  }
+  const strategies = (values.strategies ?? STRATEGIES.join(",")).split(",").map((raw) => {
+    const s = raw.trim();
+    if (!isStrategyName(s)) throw new UsageError(`--strategies takes a comma-separated list of ${STRATEGIES.join(", ")}; got "${s}"`);
+    return s;
+  });
   if (new Set(strategies).size !== strategies.length) throw new UsageError("--strategies lists a strategy twice");
   return {
     connections: intArg("connections", values.connections, 200, 10_000),
     durationSeconds: intArg("duration", values.duration, 5, 600),
     quantity: intArg("quantity", values.quantity, 5_000, 10_000_000),
-    strategies: strategies as Strategy[],
+    strategies,
     workers: intArg("workers", values.workers, 1, 64),
     seed: intArg("seed", values.seed, 1, 2 ** 31),
     cpuProf: values["cpu-prof"] ?? false,

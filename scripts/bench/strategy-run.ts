@@ -7,7 +7,7 @@
 import { performance } from "node:perf_hooks";
 import type { Client } from "pg";
 import { createCoupon } from "../load/api";
-import type { Strategy } from "../load/args";
+import type { StrategyName } from "../../src/issuance/strategy-names";
 import { check, hasUnanswered, toldIssued, toldWin, type AnswerSummary, type CheckResult } from "../load/checker";
 import { drive } from "../load/drive";
 import { readLedger } from "../load/inspect";
@@ -36,7 +36,7 @@ export interface IssuingFigures {
 }
 
 export interface StrategyResult {
-  strategy: Strategy;
+  strategy: StrategyName;
   couponId: number;
   /** The untimed warm-up sale's coupon, so the bench can clean its Redis keys too. */
   warmUpCouponId: number;
@@ -74,7 +74,7 @@ export interface StrategyResult {
 export interface StrategyPlan {
   service: RunningService;
   pg: Client;
-  strategy: Strategy;
+  strategy: StrategyName;
   quantity: number;
   connections: number;
   durationSeconds: number;

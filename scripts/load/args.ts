@@ -1,10 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-
-export const STRATEGIES = ["redis-set", "queue", "lock", "postgres"] as const;
-export type Strategy = (typeof STRATEGIES)[number];
+import { isStrategyName, STRATEGIES, type StrategyName } from "../../src/issuance/strategy-names";
 
 export interface LoadOptions {
-  strategy: Strategy;
+  strategy: StrategyName;
   quantity: number;
   users: number;
   connections: number;
@@ -40,7 +38,7 @@ export function strictArgs<T extends Flags>(argv: string[], options: T, usage: s
 }
 
 export const USAGE =
-  "usage: npm run load -- --strategy redis-set|queue|lock|postgres --quantity N --users U " +
+  `usage: npm run load -- --strategy ${STRATEGIES.join("|")} --quantity N --users U ` +
   "[--connections C] [--requests R | --duration S] [--processes K] [--url URL] [--json FILE] " +
   "[--seed X] [--settle-timeout S]";
 
@@ -64,8 +62,8 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
   );
 
   const strategy = values.strategy;
-  if (!strategy) throw new UsageError("--strategy is required (redis-set, queue, lock or postgres)");
-  if (!(STRATEGIES as readonly string[]).includes(strategy)) {
+  if (!strategy) throw new UsageError(`--strategy is required (${STRATEGIES.join(", ")})`);
+  if (!isStrategyName(strategy)) {
     throw new UsageError(`--strategy must be one of ${STRATEGIES.join(", ")}; got "${strategy}"`);
   }
   if (values.requests !== undefined && values.duration !== undefined) {
@@ -86,7 +84,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
   if (requests !== undefined && connections > requests) connections = requests;
 
   return {
-    strategy: strategy as Strategy,
+    strategy,
     quantity,
     users,
     connections,

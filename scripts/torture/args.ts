@@ -1,10 +1,11 @@
-import { STRATEGIES, strictArgs, UsageError, type Strategy } from "../load/args";
+import { isStrategyName, STRATEGIES, type StrategyName } from "../../src/issuance/strategy-names";
+import { strictArgs, UsageError } from "../load/args";
 
 export const FAULT_KINDS = ["stall", "kill", "flush", "pg-cut", "latency"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface TortureOptions {
-  strategies: Strategy[];
+  strategies: StrategyName[];
   durationSeconds: number;
   faults: FaultKind[];
   processes: number;
@@ -17,7 +18,7 @@ export interface TortureOptions {
 }
 
 export const USAGE =
-  "usage: npm run torture -- [--strategy all|redis-set|queue|lock|postgres] [--duration S] " +
+  `usage: npm run torture -- [--strategy all|${STRATEGIES.join("|")}] [--duration S] ` +
   "[--faults stall,kill,flush,pg-cut,latency|none] [--processes K] [--seed N] [--quantity N] " +
   "[--concurrency C] [--json FILE]";
 
@@ -53,12 +54,12 @@ export function parseTortureArgs(argv: string[]): TortureOptions {
   };
 }
 
-function parseStrategies(raw: string): Strategy[] {
+function parseStrategies(raw: string): StrategyName[] {
   if (raw === "all") return [...STRATEGIES];
-  if (!(STRATEGIES as readonly string[]).includes(raw)) {
+  if (!isStrategyName(raw)) {
     throw new UsageError(`--strategy must be all or one of ${STRATEGIES.join(", ")}; got "${raw}"`);
   }
-  return [raw as Strategy];
+  return [raw];
 }
 
 function parseFaults(raw: string): FaultKind[] {

@@ -1,4 +1,4 @@
-import type { Strategy } from "../load/args";
+import type { StrategyName } from "../../src/issuance/strategy-names";
 import { createCoupon } from "../load/api";
 import type { TortureOptions } from "./args";
 import { now } from "./clock";
@@ -21,7 +21,7 @@ const FINAL_WAVE_EXTRA_REQUESTS = 50_000;
 const FRESH_USERS_FROM = 1_000_000_000;
 
 export interface StrategyRun {
-  strategy: Strategy;
+  strategy: StrategyName;
   couponId: number;
   quantity: number;
   /** Crowd users are drawn from 1..poolSize. */
@@ -43,7 +43,7 @@ export interface StrategyRun {
  * schedule, a settle, a final healthy wave of fresh users until SOLD_OUT,
  * then the verdict against the ledger.
  */
-export async function runStrategy(world: World, options: TortureOptions, strategy: Strategy): Promise<StrategyRun> {
+export async function runStrategy(world: World, options: TortureOptions, strategy: StrategyName): Promise<StrategyRun> {
   const quantity = options.quantity;
   const couponId = await createCoupon(world.processes[0]!.url, world.adminToken, strategy, quantity);
   // Twice N: enough shoppers to sell out, few enough that many come back (repeats race with first requests).
