@@ -2,7 +2,7 @@ import type { Config } from "./config";
 import { CouponRepository } from "./db/coupon-repository";
 import { createDatabase, type Database } from "./db/database";
 import { Ledger } from "./db/ledger";
-import type { AppDeps } from "./http/app";
+import type { AppDeps } from "./http/deps";
 import { CouponAdmin } from "./issuance/coupon-admin";
 import { CouponCatalog } from "./issuance/coupon-catalog";
 import { GroupCommit } from "./issuance/group-commit";

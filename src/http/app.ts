@@ -1,29 +1,13 @@
 import express, { type Express } from "express";
 import { AppError } from "../errors";
-import type { CouponAdmin } from "../issuance/coupon-admin";
-import type { IssuanceService } from "../issuance/issuance-service";
-import type { Logger } from "../logger";
-import type { Metrics } from "../metrics";
 import { requireOperator } from "./auth";
 import { couponRoutes } from "./coupon-routes";
+import type { AppDeps } from "./deps";
 import { errorHandler } from "./error-handler";
 import { issueRoutes } from "./issue-routes";
 import { jsonBody } from "./json-body";
-import { opsRoutes, type Readiness } from "./ops-routes";
+import { opsRoutes } from "./ops-routes";
 import { requestContext } from "./request-context";
-
-export interface AppDeps {
-  readonly adminToken: string;
-  readonly admin: CouponAdmin;
-  readonly issuance: IssuanceService;
-  readonly readiness: Readiness;
-  readonly metrics: Metrics;
-  readonly logger: Logger;
-  /** Upper bound for `Prefer: wait=N`, in seconds. */
-  readonly maxWaitSeconds?: number;
-  /** Adds POST /bench/noop, the benchmark's measure of what our middleware costs. */
-  readonly benchNoopRoute?: boolean;
-}
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
 

@@ -1,6 +1,6 @@
 import type { Express, RequestHandler } from "express";
 import type { Coupon } from "../db/coupon-repository";
-import type { AppDeps } from "./app";
+import type { AppDeps } from "./deps";
 import { createCouponBody, parseBody, parseCouponId, setLimitBody } from "./validation";
 
 /** The operator's routes (behind the bearer token), and the public coupon read. */

@@ -1,6 +1,6 @@
 import type { Express, Response } from "express";
 import type { IssueOutcome } from "../issuance/types";
-import type { AppDeps } from "./app";
+import type { AppDeps } from "./deps";
 import { sendProblem } from "./problem";
 import { issueBody, parseBody, parseCouponId, parseUserIdParam, preferWaitMs } from "./validation";
 import { AppError } from "../errors";

@@ -1,9 +1,7 @@
 import type { Express } from "express";
-import type { AppDeps } from "./app";
+import type { AppDeps } from "./deps";
 import { openApiDocument } from "./openapi";
 import { sendProblem } from "./problem";
-
-export type Readiness = () => Promise<Record<string, boolean>>;
 
 /** Liveness, readiness, metrics, and the API description. */
 export function opsRoutes(app: Express, deps: AppDeps): void {
