@@ -1,9 +1,9 @@
-import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config";
 import type { ReconcileReport } from "../src/issuance/coupon-admin";
 import { createLogger } from "../src/logger";
 import { waitUntilReady } from "../src/redis/client";
 import { createServices } from "../src/services";
+import { runCli, strictArgs, UsageError } from "./load/args";
 
 /**
  * npm run reconcile -- [--coupon ID] [--dry-run] [--json]
@@ -11,30 +11,39 @@ import { createServices } from "../src/services";
  * Compares Redis with PostgreSQL for one coupon (or all), reports every
  * difference and, unless --dry-run, rebuilds Redis from PostgreSQL. Safe
  * while a sale is live: PostgreSQL enforces the limit whatever Redis holds.
- * Exit code 1 when a dry run finds differences.
+ * It builds the services but never starts them: no queue worker or hold
+ * sweeper runs here. Exit code 1 when a dry run finds differences.
  */
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { coupon: { type: "string" }, "dry-run": { type: "boolean", default: false }, json: { type: "boolean", default: false } },
-  });
-  if (values.coupon !== undefined && !/^[1-9]\d{0,9}$/.test(values.coupon)) {
-    console.error("--coupon must be a positive integer");
-    return 2;
-  }
+const USAGE = "usage: npm run reconcile -- [--coupon ID] [--dry-run] [--json]";
+
+interface ReconcileOptions {
+  readonly couponId?: number;
+  readonly dryRun: boolean;
+  readonly json: boolean;
+}
+
+function parse(argv: string[]): ReconcileOptions {
+  const values = strictArgs(argv, { coupon: { type: "string" }, "dry-run": { type: "boolean" }, json: { type: "boolean" } }, USAGE);
+  if (values.coupon !== undefined && !/^[1-9]\d{0,9}$/.test(values.coupon)) throw new UsageError("--coupon must be a positive integer");
+  return { couponId: values.coupon === undefined ? undefined : Number(values.coupon), dryRun: values["dry-run"] ?? false, json: values.json ?? false };
+}
+
+/** False (exit 1) when a dry run finds differences. */
+async function run(options: ReconcileOptions): Promise<boolean> {
   const config = loadConfig();
   const services = createServices(config, createLogger("warn"));
   try {
     await waitUntilReady(services.redis, 5_000);
     const { admin } = services.deps;
-    const ids = values.coupon ? [Number(values.coupon)] : await admin.ids();
+    const ids = options.couponId !== undefined ? [options.couponId] : await admin.ids();
     let differing = 0;
     for (const id of ids) {
-      const report = await admin.reconcile(id, values["dry-run"]);
+      const report = await admin.reconcile(id, options.dryRun);
       if (differs(report)) differing++;
-      console.log(values.json ? JSON.stringify(report) : describe(report));
+      console.log(options.json ? JSON.stringify(report) : describe(report));
     }
-    console.log(`${ids.length} coupon(s) checked, ${differing} with differences${values["dry-run"] ? " (dry run: nothing repaired)" : ""}`);
-    return values["dry-run"] && differing > 0 ? 1 : 0;
+    console.log(`${ids.length} coupon(s) checked, ${differing} with differences${options.dryRun ? " (dry run: nothing repaired)" : ""}`);
+    return !(options.dryRun && differing > 0);
   } finally {
     await services.close();
   }
@@ -56,10 +65,4 @@ function describe(r: ReconcileReport): string {
   return `coupon ${r.couponId} (${r.strategy}): ${parts.join(", ")}${r.repaired ? " -> repaired" : ""}`;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: Error) => {
-    console.error(`reconcile failed: ${err.message}`);
-    process.exit(3);
-  },
-);
+runCli("reconcile", USAGE, parse, run);
