@@ -218,9 +218,11 @@ function pendingResolved(users: Map<string, UserAnswers>, resolutions: ReadonlyM
  * place meanwhile (an orphaned admission, a write that failed and was
  * undone): the contract allows SOLD_OUT only when the places are really
  * taken. The one excuse is a flush (Redis lost its data, which really frees
- * places), and only one that can have caused the later wins: a flush after
- * t and before the first of those later winners was told it won. Excused
- * answers are reported as a note, not a violation.
+ * places), and only one that can have caused the later wins: one that may
+ * have run after Redis decided the SOLD_OUT (the decision came after the
+ * request was sent; the flush ran before its own call returned) and before
+ * the first of those later winners was told it won. Excused answers are
+ * reported as a note, not a violation.
  */
 function falseSoldOuts(records: readonly RequestRecord[], faults: readonly FaultRecord[], users: Map<string, UserAnswers>, holders: Set<string>) {
   // Winners by arrival, latest first, each with the earliest win time among itself and every later arrival.
@@ -229,7 +231,7 @@ function falseSoldOuts(records: readonly RequestRecord[], faults: readonly Fault
     .sort((a, b) => b.at - a.at);
   const earliestWinFrom: number[] = [];
   winners.forEach((w, i) => (earliestWinFrom[i] = Math.min(w.wonAt, i > 0 ? earliestWinFrom[i - 1]! : Infinity)));
-  const flushes = faults.filter((f) => f.kind === "flush").map((f) => f.start).sort((a, b) => a - b);
+  const flushes = faults.filter((f) => f.kind === "flush");
   /** Index of the last (earliest-arriving) winner who arrived after t, or -1. */
   const laterWinners = (t: number) => {
     let [lo, hi] = [0, winners.length]; // winners[0..lo) arrived after t
@@ -246,8 +248,8 @@ function falseSoldOuts(records: readonly RequestRecord[], faults: readonly Fault
     if (r.status !== 409 || r.code !== "SOLD_OUT") continue;
     const last = laterWinners(r.answeredAt);
     if (last < 0) continue;
-    const flush = flushes.find((f) => f > r.answeredAt);
-    (flush !== undefined && flush < earliestWinFrom[last]! ? excusedAt : falseAt).push(r);
+    const excusing = flushes.some((f) => f.end > r.sentAt && f.start < earliestWinFrom[last]!);
+    (excusing ? excusedAt : falseAt).push(r);
   }
   const describe = (list: RequestRecord[]) => {
     if (!list.length) return "";

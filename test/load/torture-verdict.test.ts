@@ -76,6 +76,12 @@ it("false SOLD_OUT: a later arrival won; excused only by a flush before that win
   // A flush after the later winner already won cannot have freed its place.
   const flushAfter: FaultRecord = { kind: "flush", start: 500, end: 500 };
   expect(failed(verdict({ records, faults: [flushAfter] }))).toEqual(["FALSE_SOLD_OUT"]);
+  // A flush in progress while the SOLD_OUT was decided may have run after it.
+  const flushDuring: FaultRecord = { kind: "flush", start: 15, end: 30 };
+  expect(failed(verdict({ records, faults: [flushDuring] }))).toEqual([]);
+  // One that returned before the SOLD_OUT request was sent ran before the decision.
+  const flushDone: FaultRecord = { kind: "flush", start: 5, end: 10 };
+  expect(failed(verdict({ records, faults: [flushDone] }))).toEqual(["FALSE_SOLD_OUT"]);
 });
 
 it("exactly N: a sale that stops short fails", () => {
