@@ -88,6 +88,9 @@ export class Metrics {
       name: "coupon_queue_depth",
       help: "Admitted requests waiting in the queues this process knows",
       registers: [this.registry],
+      // Read from Redis, so every worker sees the same lists: summing would count them once per worker.
+      // The largest, as a worker that has not yet learnt of a queue (or could not read) reads less.
+      aggregator: "max",
       async collect() {
         this.set(await sample().then((d) => d.queued, () => -1));
       },
@@ -96,6 +99,8 @@ export class Metrics {
       name: "coupon_queue_processing",
       help: "Entries in this process's processing lists",
       registers: [this.registry],
+      // Each worker has processing lists of its own: the cluster's total is the sum.
+      aggregator: "sum",
       async collect() {
         this.set(await sample().then((d) => d.processing, () => -1));
       },
