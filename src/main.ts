@@ -1,6 +1,8 @@
 import cluster from "node:cluster";
+import { clusterMetricsFromPrimary, serveClusterMetrics } from "./cluster-metrics";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { createLogger, type Logger } from "./logger";
+import { Metrics } from "./metrics";
 import { prepareDatabase, startServer } from "./server";
 
 /**
@@ -31,6 +33,8 @@ async function main(): Promise<void> {
 
 function runPrimary(config: Config, logger: Logger): void {
   let stopping = false;
+  // Any worker that gets GET /metrics asks here for the sum over all of them.
+  serveClusterMetrics(logger);
   for (let i = 0; i < config.workers; i++) cluster.fork();
   cluster.on("exit", (worker, code, signal) => {
     if (stopping) {
@@ -50,7 +54,10 @@ function runPrimary(config: Config, logger: Logger): void {
 }
 
 async function runWorker(config: Config, logger: Logger): Promise<void> {
-  const running = await startServer(config, logger);
+  const metrics = new Metrics();
+  // Before startServer (which may wait for Redis): the primary gathers from every worker it forked.
+  if (cluster.isWorker) metrics.answerWith(clusterMetricsFromPrimary(metrics.registry));
+  const running = await startServer(config, logger, metrics);
   logger.info({ port: running.port }, "listening");
   const shutdown = (signal: string) => {
     logger.info({ signal }, "shutting down");

@@ -2,9 +2,28 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-/** One registry per app instance, so several instances can share a test process. */
+/**
+ * One registry per app instance, so several instances can share a test process.
+ *
+ * With WORKERS > 1, GET /metrics answers the sum over every worker
+ * (src/cluster-metrics.ts), merged per metric by its `aggregator`: 'sum' by
+ * default, which is right for every counter and histogram here; a gauge that
+ * reads shared state sets its own.
+ */
 export class Metrics {
   readonly registry = new Registry();
+
+  private source: () => Promise<string> = () => this.registry.metrics();
+
+  /** What GET /metrics answers, in `registry.contentType`: this registry, unless `answerWith` replaced it. */
+  exposition(): Promise<string> {
+    return this.source();
+  }
+
+  /** A cluster worker answers with the sum over every worker instead of its own share. */
+  answerWith(source: () => Promise<string>): void {
+    this.source = source;
+  }
 
   readonly httpDuration = new Histogram({
     name: "http_request_duration_seconds",
@@ -88,6 +107,9 @@ export class Metrics {
       name: "coupon_queue_depth",
       help: "Admitted requests waiting in the queues this process knows",
       registers: [this.registry],
+      // Read from Redis, so every worker sees the same lists: summing would count them once per worker.
+      // The largest, as a worker that has not yet learnt of a queue (or could not read) reads less.
+      aggregator: "max",
       async collect() {
         this.set(await sample().then((d) => d.queued, () => -1));
       },
@@ -96,6 +118,8 @@ export class Metrics {
       name: "coupon_queue_processing",
       help: "Entries in this process's processing lists",
       registers: [this.registry],
+      // Each worker has processing lists of its own: the cluster's total is the sum.
+      aggregator: "sum",
       async collect() {
         this.set(await sample().then((d) => d.processing, () => -1));
       },

@@ -3,6 +3,7 @@ import type { Config } from "./config";
 import { migrate } from "./db/migrate";
 import { createApp } from "./http/app";
 import type { Logger } from "./logger";
+import { Metrics } from "./metrics";
 import { waitUntilReady } from "./redis/client";
 import { createServices, type Services } from "./services";
 
@@ -14,8 +15,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const services = createServices(config, logger);
+export async function startServer(config: Config, logger: Logger, metrics = new Metrics()): Promise<RunningServer> {
+  const services = createServices(config, logger, metrics);
   try {
     await waitUntilReady(services.redis, 10_000);
   } catch (err) {

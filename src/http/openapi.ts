@@ -139,7 +139,10 @@ export const openApiDocument = {
     "/metrics": {
       get: {
         operationId: "metrics",
-        responses: { "200": { description: "Prometheus text format", content: { "text/plain": {} } } },
+        responses: {
+          "200": { description: "Prometheus text format; with WORKERS > 1 the sum over every worker", content: { "text/plain": {} } },
+          "503": problem("With WORKERS > 1, some worker did not answer in time (UNAVAILABLE); see Retry-After"),
+        },
       },
     },
     "/openapi.json": { get: { operationId: "openapi", responses: { "200": { description: "This document" } } } },

@@ -19,8 +19,19 @@ export function opsRoutes(app: Express, deps: AppDeps): void {
     sendProblem(res, 503, "UNAVAILABLE", "A dependency is unreachable", { checks });
   });
 
-  app.get("/metrics", async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  app.get("/metrics", async (req, res) => {
+    let text: string;
+    try {
+      text = await deps.metrics.exposition();
+    } catch (err) {
+      // Only a cluster worker's scrape can fail (some worker did not answer); a
+      // partial sum would look like counters going backwards, so no answer instead.
+      req.log.warn({ err: (err as Error).message }, "metrics unavailable");
+      res.setHeader("Retry-After", "1");
+      sendProblem(res, 503, "UNAVAILABLE", "Metrics could not be gathered from every worker");
+      return;
+    }
+    res.type(deps.metrics.registry.contentType).send(text);
   });
 
   app.get("/openapi.json", (_req, res) => {
