@@ -47,6 +47,9 @@ WITH ins AS (
 )
 SELECT "userId"::text AS "userId" FROM ins`;
 
+/** Why a shopper who was admitted (queued or held) ends without a row: the ledger's limit was reached first. */
+export const LIMIT_REACHED = "LIMIT_REACHED";
+
 export type BatchResult = { ok: true; inserted: Set<string> } | { ok: false; reason: "limit" };
 
 export class Ledger {

@@ -1,10 +1,7 @@
-import type { Ledger } from "../db/ledger";
+import { LIMIT_REACHED, type Ledger } from "../db/ledger";
 import type { Logger } from "../logger";
 import type { RedisClient } from "../redis/client";
 import { couponKeys, HOLD_COUPONS_KEY } from "./coupon-keys";
-
-/** Why a held shopper ends without a row: the ledger's limit was reached first. */
-export const HOLD_REFUSED_REASON = "LIMIT_REACHED";
 
 export interface HoldSweeperOptions {
   /** How long a parked hold waits before a sweeper settles it (its owner may settle it first). */
@@ -105,7 +102,7 @@ export class HoldSweeper {
       const refused = expired.filter((u) => results.get(u) === "sold-out");
       const written = expired.filter((u) => results.get(u) !== "sold-out");
       if (refused.length) {
-        await this.ledger.recordRejections(couponId, refused, HOLD_REFUSED_REASON);
+        await this.ledger.recordRejections(couponId, refused, LIMIT_REACHED);
         await this.redis.releaseHolds(keys.issued, keys.holds, ...refused);
         this.events.drift(couponId);
       }

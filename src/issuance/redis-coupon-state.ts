@@ -25,7 +25,6 @@ export interface RedisCouponSnapshot {
   readonly loaded: boolean;
   readonly limit: number | undefined;
   readonly admitted: number;
-  readonly held: number;
 }
 
 export interface RedisCouponStateOptions {
@@ -203,16 +202,14 @@ export class RedisCouponState {
 
   async snapshot(coupon: CouponRef): Promise<RedisCouponSnapshot> {
     const keys = couponKeys(coupon.id);
-    const [[, meta], [, admitted], [, held]] = (await this.redis.multi().hgetall(keys.meta).scard(keys.issued).zcard(keys.holds).exec())! as [
+    const [[, meta], [, admitted]] = (await this.redis.multi().hgetall(keys.meta).scard(keys.issued).exec())! as [
       [unknown, Record<string, string>],
-      [unknown, number],
       [unknown, number],
     ];
     return {
       loaded: meta.tag === coupon.tag,
       limit: meta.limit === undefined ? undefined : Number(meta.limit),
       admitted,
-      held,
     };
   }
 

@@ -1,4 +1,4 @@
-import type { Ledger } from "../db/ledger";
+import { LIMIT_REACHED, type Ledger } from "../db/ledger";
 import { isAmbiguousWrite } from "../errors";
 import type { Logger } from "../logger";
 
@@ -78,7 +78,7 @@ export class UncertainWrites {
       if (!result) return; // PostgreSQL is still away; try them all next tick.
       this.deferred.delete(key);
       // A shopper told PENDING learns the refusal through their status.
-      if (result === "sold-out") await this.ledger.recordRejections(d.couponId, [d.userId], "LIMIT_REACHED").catch(() => undefined);
+      if (result === "sold-out") await this.ledger.recordRejections(d.couponId, [d.userId], LIMIT_REACHED).catch(() => undefined);
       await d.onFinal(result).catch((err) => this.logger.warn({ err }, "could not apply a settled write"));
     }
     if (this.deferred.size === 0) {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { Ledger } from "../../db/ledger";
+import { LIMIT_REACHED, type Ledger } from "../../db/ledger";
 import type { Logger } from "../../logger";
 import { channelName, type RedisClient } from "../../redis/client";
 import { couponKeys, processingKey, QUEUE_COUPONS_KEY } from "../coupon-keys";
@@ -24,7 +24,6 @@ export interface QueueWorkerEvents {
 }
 
 const ENTRY = /^([1-9]\d{0,18}):(\d{1,15})$/;
-export const REJECTED_REASON = "LIMIT_REACHED";
 
 /**
  * Drains queued coupons with the reliable-queue pattern: a batch is moved
@@ -154,7 +153,7 @@ export class QueueWorker {
       keys.workers,
       this.id,
       channelName(this.redis, keys.channel),
-      encodeOutcome({ issued, rejected, reason: REJECTED_REASON }),
+      encodeOutcome({ issued, rejected, reason: LIMIT_REACHED }),
       dead.length,
       ...dead,
       ...rejected,
@@ -166,7 +165,7 @@ export class QueueWorker {
     const issued: string[] = [];
     const rejected: string[] = [];
     for (const [u, r] of await this.ledger.issueInOrder(couponId, userIds)) (r === "sold-out" ? rejected : issued).push(u);
-    await this.ledger.recordRejections(couponId, rejected, REJECTED_REASON);
+    await this.ledger.recordRejections(couponId, rejected, LIMIT_REACHED);
     return { issued, rejected };
   }
 
