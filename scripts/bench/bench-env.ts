@@ -25,9 +25,9 @@ export function useBenchStores(): void {
  * to run, and no table bloat piling up (this PostgreSQL may run without
  * autovacuum). Only a database whose name ends in "_bench", and never one
  * in use (no FORCE): then it is reused, and the note says so. `databaseUrl`
- * names another bench database (bench:rebuild keeps its own).
+ * and `keyPrefix` name another bench's own (bench:rebuild, bench:many).
  */
-export async function freshBenchDatabase(databaseUrl = BENCH_DATABASE_URL): Promise<string> {
+export async function freshBenchDatabase(databaseUrl = BENCH_DATABASE_URL, keyPrefix = BENCH_KEY_PREFIX): Promise<string> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   if (!/^[\w-]+_bench$/.test(name)) return `database ${name} reused (only *_bench databases are dropped)`;
@@ -44,7 +44,7 @@ export async function freshBenchDatabase(databaseUrl = BENCH_DATABASE_URL): Prom
   // Coupon ids restart at 1 in the new database: the old ones' Redis keys must go too.
   const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
   try {
-    await dropPrefixKeys(redis, BENCH_KEY_PREFIX);
+    await dropPrefixKeys(redis, keyPrefix);
   } finally {
     redis.disconnect();
   }

@@ -5,7 +5,8 @@ import { ConnectionWarmer, percentile } from "./warm-connections";
 
 export interface DrivePlan {
   url: string;
-  couponId: number;
+  /** The coupon every request is for, or a draw per request (many coupons selling at once). */
+  couponId: number | (() => number);
   users: number;
   connections: number;
   requests?: number;
@@ -28,6 +29,8 @@ export interface DrivePlan {
 }
 
 const STOP_SAMPLE_MS = 50;
+
+const issuePath = (couponId: number) => `/coupons/${couponId}/issue`;
 
 export interface DriveFigures {
   durationSeconds: number;
@@ -85,7 +88,7 @@ export async function drive(plan: DrivePlan, recorder: Recorder): Promise<DriveF
     : undefined;
   try {
     const options: autocannon.Options = {
-      url: plan.url + (plan.path ?? `/coupons/${plan.couponId}/issue`),
+      url: plan.url + (plan.path ?? issuePath(typeof plan.couponId === "number" ? plan.couponId : 0)),
       method: "POST",
       headers: { "content-type": "application/json" },
       connections: plan.connections,
@@ -108,7 +111,8 @@ export async function drive(plan: DrivePlan, recorder: Recorder): Promise<DriveF
             const userId = draw();
             [ctx.warming, ctx.userId, ctx.sentAt] = [false, userId, performance.now()];
             recorder.onSent(userId);
-            return { ...request, body: JSON.stringify({ userId: Number(userId) }) };
+            const body = JSON.stringify({ userId: Number(userId) });
+            return typeof plan.couponId === "number" ? { ...request, body } : { ...request, path: issuePath(plan.couponId()), body };
           },
           onResponse: (status, body, context) => {
             const { userId, warming, sentAt } = context as ConnectionContext;

@@ -1,0 +1,178 @@
+/**
+ * Many coupons selling at once, next to one coupon, on the same service in
+ * the same run: C coupons of Q places each, every request for a coupon
+ * drawn at random, against one coupon of C×Q places. Each sale is warmed up,
+ * then driven for a fixed duration by distinct users; it reports rows per
+ * second and PostgreSQL commits per row (the xact_commit delta of the
+ * service's own database, read-only transactions included). Group commit
+ * that batches per coupon pays a commit per row here; batching across
+ * coupons should not.
+ */
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Client } from "pg";
+import type { StrategyName } from "../../src/issuance/strategy-names";
+import { createCoupon } from "../load/api";
+import { prng, Recorder } from "../load/recorder";
+import type { RunningService } from "../load/service";
+import { timedRun, type RunFigures } from "./http-runs";
+import { num, pct, type Table } from "./table";
+
+const WARM_UP_SECONDS = 2;
+/**
+ * A backend that is idle reports its transaction counts up to 10 s late
+ * (PostgreSQL flushes statistics at most once a second, and an idle
+ * backend's pending ones after 10 s), so counters are read after this.
+ */
+const STATS_SETTLE_MS = 11_000;
+/** Rows that stop growing for this long: queued work, if any, is written. */
+const ROWS_STABLE_MS = 1_000;
+const MAX_DRAIN_MS = 60_000;
+const CREATE_IN_FLIGHT = 20;
+/** Users per sale: far more than a run can draw, so every request is a new shopper. */
+const USERS = 4_000_000;
+
+/** What the issue (#11) asks of many coupons: this share of one coupon's rate, at most this many commits per row. */
+export const MANY_COUPONS_TARGETS = { minRateRatio: 0.8, maxCommitsPerRow: 0.1 } as const;
+
+export interface ManyCouponsPlan {
+  service: RunningService;
+  pg: Client;
+  strategy: StrategyName;
+  coupons: number;
+  quantity: number;
+  connections: number;
+  durationSeconds: number;
+  seed: number;
+}
+
+export interface SaleFigures {
+  coupons: number;
+  quantityEach: number;
+  /** Rows written from the start of the timed run until they stopped growing. */
+  rows: number;
+  seconds: number;
+  rowsPerSecond: number;
+  commits: number;
+  commitsPerRow: number;
+  /** Coupons whose counter is not their row count, or past their limit (must be 0). */
+  ledgerMismatches: number;
+  http: RunFigures;
+}
+
+export interface ManyCouponsResult {
+  strategy: StrategyName;
+  one: SaleFigures;
+  many: SaleFigures;
+  /** many.rowsPerSecond / one.rowsPerSecond */
+  rateRatio: number;
+}
+
+async function xactCommits(pg: Client): Promise<number> {
+  await pg.query("SELECT pg_stat_clear_snapshot()");
+  const { rows } = await pg.query<{ n: string }>(`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`);
+  return Number(rows[0]!.n);
+}
+
+async function issuedRows(pg: Client, ids: readonly number[]): Promise<number> {
+  const { rows } = await pg.query<{ n: string }>(`SELECT coalesce(sum("issuedCount"), 0) AS n FROM "Coupon" WHERE id = ANY($1)`, [ids]);
+  return Number(rows[0]!.n);
+}
+
+async function ledgerMismatches(pg: Client, ids: readonly number[]): Promise<number> {
+  const { rows } = await pg.query<{ n: string }>(
+    `SELECT count(*) AS n FROM "Coupon" c
+      WHERE c.id = ANY($1)
+        AND (c."issuedCount" > c."totalQuantity"
+             OR c."issuedCount" <> (SELECT count(*) FROM "UserCoupon" u WHERE u."couponId" = c.id))`,
+    [ids],
+  );
+  return Number(rows[0]!.n);
+}
+
+/** Polls the rows until they stop growing (queued work written); returns when they last grew. */
+async function rowsSettled(pg: Client, ids: readonly number[]): Promise<{ rows: number; at: number }> {
+  const deadline = performance.now() + MAX_DRAIN_MS;
+  let last = { rows: await issuedRows(pg, ids), at: performance.now() };
+  while (performance.now() < deadline) {
+    await sleep(100);
+    const rows = await issuedRows(pg, ids);
+    if (rows !== last.rows) last = { rows, at: performance.now() };
+    else if (performance.now() - last.at >= ROWS_STABLE_MS) break;
+  }
+  return last;
+}
+
+async function createCoupons(p: ManyCouponsPlan, count: number, quantity: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < count; i += CREATE_IN_FLIGHT) {
+    const n = Math.min(CREATE_IN_FLIGHT, count - i);
+    ids.push(...(await Promise.all(Array.from({ length: n }, () => createCoupon(p.service.url, p.service.adminToken, p.strategy, quantity)))));
+  }
+  return ids;
+}
+
+/** Warms the sale up (Redis state loaded, code optimised), then times it. */
+async function sale(p: ManyCouponsPlan, ids: readonly number[], quantityEach: number, seed: number): Promise<SaleFigures> {
+  const random = prng(seed);
+  const couponId = ids.length === 1 ? ids[0]! : () => ids[Math.floor(random() * ids.length)]!;
+  const plan = { url: p.service.url, couponId, users: USERS, connections: p.connections, seed };
+  await timedRun({ ...plan, durationSeconds: WARM_UP_SECONDS, seed: seed + 1 });
+  await sleep(STATS_SETTLE_MS);
+  const [rows0, commits0] = [await issuedRows(p.pg, ids), await xactCommits(p.pg)];
+  const startedAt = performance.now();
+  const http = await timedRun({ ...plan, durationSeconds: p.durationSeconds }, new Recorder());
+  const settled = await rowsSettled(p.pg, ids);
+  await sleep(STATS_SETTLE_MS);
+  const commits = (await xactCommits(p.pg)) - commits0;
+  const rows = settled.rows - rows0;
+  const seconds = Math.max(p.durationSeconds, (settled.at - startedAt) / 1000);
+  return {
+    coupons: ids.length,
+    quantityEach,
+    rows,
+    seconds,
+    rowsPerSecond: Math.round(rows / seconds),
+    commits,
+    commitsPerRow: rows ? commits / rows : Infinity,
+    ledgerMismatches: await ledgerMismatches(p.pg, ids),
+    http,
+  };
+}
+
+/** One coupon of coupons×quantity places, then `coupons` coupons of `quantity`, on the same service. */
+export async function measureManyCoupons(p: ManyCouponsPlan, say: (line: string) => void): Promise<ManyCouponsResult> {
+  say(`many coupons (${p.strategy}): one coupon of ${num(p.coupons * p.quantity)}, warm-up ${WARM_UP_SECONDS} s, then ${p.durationSeconds} s`);
+  const one = await sale(p, await createCoupons(p, 1, p.coupons * p.quantity), p.coupons * p.quantity, p.seed);
+  say(`many coupons (${p.strategy}): ${num(p.coupons)} coupons of ${num(p.quantity)} at once, warm-up ${WARM_UP_SECONDS} s, then ${p.durationSeconds} s`);
+  const many = await sale(p, await createCoupons(p, p.coupons, p.quantity), p.quantity, p.seed + 7);
+  return { strategy: p.strategy, one, many, rateRatio: many.rowsPerSecond / Math.max(one.rowsPerSecond, 1) };
+}
+
+export function manyCouponsTable(r: ManyCouponsResult): Table {
+  const { minRateRatio, maxCommitsPerRow } = MANY_COUPONS_TARGETS;
+  const row = (name: string, s: SaleFigures, target: string) => [
+    name,
+    `${num(s.coupons)} × ${num(s.quantityEach)}`,
+    num(s.rows),
+    s.seconds.toFixed(1),
+    num(s.rowsPerSecond),
+    num(s.commits),
+    s.commitsPerRow.toFixed(3),
+    num(s.http.requestsPerSecond),
+    s.http.p99Ms.toFixed(0),
+    String(s.ledgerMismatches),
+    target,
+  ];
+  const rateOk = r.rateRatio >= minRateRatio;
+  const commitsOk = r.many.commitsPerRow <= maxCommitsPerRow;
+  return {
+    title: `Many coupons at once (${r.strategy}): rows/s ${pct(r.rateRatio)} of one coupon's (target ≥ ${pct(minRateRatio)}), ${r.many.commitsPerRow.toFixed(3)} commits per row (target ≤ ${maxCommitsPerRow})`,
+    headers: ["sale", "coupons × places", "rows", "s", "rows/s", "commits", "commits/row", "req/s", "p99 ms", "ledger mismatches", "target"],
+    numeric: [2, 3, 4, 5, 6, 7, 8, 9],
+    rows: [
+      row("one coupon", r.one, ""),
+      row("many coupons", r.many, `${rateOk ? "PASS" : "MISS"} rate, ${commitsOk ? "PASS" : "MISS"} commits`),
+    ],
+  };
+}
