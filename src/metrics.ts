@@ -50,7 +50,7 @@ export class Metrics {
 
   readonly groupCommitBatch = new Histogram({
     name: "coupon_group_commit_batch_size",
-    help: "Rows per group-commit write (redis-set)",
+    help: "Rows per group-commit write, of every coupon together (redis-set and the queue worker)",
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
     registers: [this.registry],
   });

@@ -50,7 +50,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     },
     onStale: (couponId) => catalog.forget(couponId),
   });
-  const commit = new GroupCommit(ledger, 1_000, (n) => metrics.groupCommitBatch.observe(n));
+  const commit = new GroupCommit(ledger, { maxBatch: 1_000, maxQueued: 50_000, onBatch: (n) => metrics.groupCommitBatch.observe(n) });
   const uncertain = new UncertainWrites(ledger, logger);
 
   const sweeper = new HoldSweeper(
@@ -73,6 +73,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
   const worker = new QueueWorker(
     redis,
     ledger,
+    commit,
     logger,
     {
       batch: (n) => metrics.queueBatch.observe(n),

@@ -1,19 +1,31 @@
 import type { Pool, PoolClient, QueryConfig, QueryResultRow } from "pg";
-import { unavailable } from "../errors";
 import type { StrategyName } from "../issuance/strategy-names";
-import { isCheckViolation, isUniqueViolation, orUnavailable } from "./pg-errors";
+import { isUniqueViolation, orUnavailable } from "./pg-errors";
 
 /**
  * The statements that write the ledger. Each bumps Coupon.issuedCount in the
  * same statement as its inserts, so the table's CHECK (issuedCount <=
  * totalQuantity) makes PostgreSQL refuse any over-issue by itself (docs/guarantees.md, promise 1).
- * They are plain SQL on the pool Prisma also uses: they run once per
- * request, and named statements skip re-parsing.
+ * They are plain SQL on the pool Prisma also uses: they run on the hot
+ * path, and named statements skip re-parsing.
  */
 
-export type SingleIssueResult = "issued" | "duplicate" | "sold-out" | "fenced";
-/** A user's fate in an unfenced write. */
-export type IssueResult = Exclude<SingleIssueResult, "fenced">;
+/** One row to write: this user gets a place of this coupon. */
+export interface RowToIssue {
+  readonly couponId: number;
+  readonly userId: string;
+}
+
+/**
+ * What became of one row of a write. "fenced": a lock holder with a newer
+ * fencing token has written the coupon, so this (older) holder wrote
+ * nothing; only a fenced write can end so.
+ */
+export type WriteResult = "issued" | "duplicate" | "sold-out" | "fenced";
+/** What an unfenced write can end as. */
+export type UnfencedResult = Exclude<WriteResult, "fenced">;
+/** The fencing token each coupon's rows are written under (the lock strategy's). */
+export type Fences = ReadonlyMap<number, bigint>;
 
 const ISSUE_ONE = `
 WITH existing AS (
@@ -34,23 +46,61 @@ SELECT EXISTS (SELECT 1 FROM existing) AS duplicate,
        EXISTS (SELECT 1 FROM ins) AS issued,
        ($3::bigint IS NOT NULL AND (SELECT "fenceToken" FROM "Coupon" WHERE id = $1) > $3::bigint) AS fenced`;
 
-const ISSUE_BATCH = `
-WITH ins AS (
+/**
+ * Rows of many coupons in one statement, each coupon's limit checked on its
+ * own. Every coupon of the batch is locked first, in id order (two batches
+ * never deadlock; the lock is the one the UPDATE takes anyway, so foreign-key
+ * checks of other writers are not blocked), and its room and fence read as
+ * committed now. A coupon
+ * whose new users (those without a row in this statement's snapshot) fit in
+ * its room, and whose fence is not older than the ledger's, gets its rows
+ * inserted and its counter bumped by exactly what was inserted, so the CHECK
+ * constraint is never reached and one full coupon cannot fail the others.
+ * The snapshot can only overstate the new users (a row committed since is
+ * skipped by ON CONFLICT), so "fits" never lets a coupon pass its limit.
+ * Answers one line per coupon: 'written' with the users inserted, 'fenced',
+ * or 'full' (its rows are settled one at a time, in order, by the caller).
+ */
+const ISSUE_MANY = `
+WITH input AS (
+  SELECT c, u, n FROM unnest($1::int[], $2::bigint[]) WITH ORDINALITY AS t(c, u, n)
+), fresh AS (
+  SELECT DISTINCT ON (c, u) c, u, n FROM input
+   WHERE NOT EXISTS (SELECT 1 FROM "UserCoupon" x WHERE x."couponId" = input.c AND x."userId" = input.u)
+   ORDER BY c, u, n
+), wanted AS (
+  SELECT c, count(*)::int AS k FROM fresh GROUP BY c
+), fence AS (
+  SELECT c, f FROM unnest($3::int[], $4::bigint[]) AS t(c, f)
+), locked AS MATERIALIZED (
+  SELECT id, "totalQuantity" - "issuedCount" AS room, "fenceToken"
+    FROM "Coupon" WHERE id = ANY($1::int[])
+   ORDER BY id FOR NO KEY UPDATE
+), verdict AS (
+  SELECT l.id, fence.f, (fence.f IS NULL OR l."fenceToken" <= fence.f) AS unfenced, coalesce(w.k, 0) <= l.room AS fits
+    FROM locked l LEFT JOIN wanted w ON w.c = l.id LEFT JOIN fence ON fence.c = l.id
+), ins AS (
   INSERT INTO "UserCoupon" ("couponId", "userId")
-  SELECT $1, u FROM unnest($2::bigint[]) WITH ORDINALITY AS t(u, n) ORDER BY n
+  SELECT f.c, f.u FROM fresh f JOIN verdict v ON v.id = f.c AND v.unfenced AND v.fits ORDER BY f.n
   ON CONFLICT ("couponId", "userId") DO NOTHING
-  RETURNING "userId"
+  RETURNING "couponId", "userId"
+), inserted AS (
+  SELECT "couponId" AS c, count(*)::int AS k, string_agg("userId"::text, ',') AS users FROM ins GROUP BY 1
 ), bump AS (
-  UPDATE "Coupon" SET "issuedCount" = "issuedCount" + (SELECT count(*) FROM ins)::int
-   WHERE id = $1
-  RETURNING 1
+  UPDATE "Coupon" co
+     SET "issuedCount" = co."issuedCount" + coalesce(i.k, 0), "fenceToken" = coalesce(v.f, co."fenceToken")
+    FROM verdict v LEFT JOIN inserted i ON i.c = v.id
+   WHERE co.id = v.id AND v.unfenced AND v.fits AND (i.k IS NOT NULL OR v.f IS NOT NULL)
 )
-SELECT "userId"::text AS "userId" FROM ins`;
+SELECT v.id AS "couponId",
+       CASE WHEN NOT v.unfenced THEN 'fenced' WHEN NOT v.fits THEN 'full' ELSE 'written' END AS state,
+       i.users
+  FROM verdict v LEFT JOIN inserted i ON i.c = v.id`;
+
+type CouponVerdict = { couponId: number; state: "written" | "fenced" | "full"; users: string | null };
 
 /** Why a shopper who was admitted (queued or held) ends without a row: the ledger's limit was reached first. */
 export const LIMIT_REACHED = "LIMIT_REACHED";
-
-export type BatchResult = { ok: true; inserted: Set<string> } | { ok: false; reason: "limit" };
 
 export class Ledger {
   constructor(private readonly pool: Pool) {}
@@ -64,7 +114,7 @@ export class Ledger {
     return this.withClient((client) => orUnavailable(client.query<R>(query), true));
   }
 
-  private async withClient<T>(work: (client: PoolClient, broken: () => void) => Promise<T>): Promise<T> {
+  private async withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await orUnavailable(this.pool.connect());
     let broken = false;
     // A connection lost between two statements is reported as an event on
@@ -72,7 +122,7 @@ export class Ledger {
     const onError = () => (broken = true);
     client.on("error", onError);
     try {
-      return await work(client, onError);
+      return await work(client);
     } catch (err) {
       if ((err as { code?: string }).code === "UNAVAILABLE") broken = true;
       throw err;
@@ -83,15 +133,60 @@ export class Ledger {
   }
 
   /**
-   * One shopper, one statement: issues unless already issued, sold out, or
-   * (with a fencing token) a newer lock holder has already written.
+   * Writes rows, of one coupon or many, and answers each row's fate in the
+   * order given. Every writer of the ledger goes through here: group
+   * commit, the queue worker, the lock's fenced writes, the sweepers and the
+   * postgres baseline. One row is one statement; more are one statement for
+   * every coupon whose rows fit its room, and the rows of a coupon that would
+   * pass its limit then go one at a time in the order given, so exactly the
+   * earliest get the places left. A user listed twice is issued once (the
+   * later copy is "duplicate"). Idempotent: a row already there is
+   * "duplicate", so a write whose reply was lost can simply be sent again.
+   * With `fences`, a coupon's rows are written only under a fencing token no
+   * older than one the ledger has seen, which it then records.
    */
-  async issueOne(couponId: number, userId: string, fenceToken: bigint | null = null): Promise<SingleIssueResult> {
+  issue(rows: readonly RowToIssue[]): Promise<UnfencedResult[]>;
+  issue(rows: readonly RowToIssue[], fences: Fences): Promise<WriteResult[]>;
+  async issue(rows: readonly RowToIssue[], fences?: Fences): Promise<WriteResult[]> {
+    if (rows.length === 0) return [];
+    if (rows.length === 1) return [await this.issueOne(rows[0]!, fences?.get(rows[0]!.couponId))];
+    const results: (WriteResult | undefined)[] = new Array(rows.length);
+    const verdicts = await this.issueMany(rows, fences);
+    for (const [couponId, v] of verdicts) {
+      if (v.state === "full") continue;
+      const inserted = new Set(v.users?.split(","));
+      rows.forEach((r, i) => {
+        if (r.couponId !== couponId) return;
+        results[i] = v.state === "fenced" ? "fenced" : inserted.delete(r.userId) ? "issued" : "duplicate";
+      });
+    }
+    // Full coupons, and coupons the ledger does not have, one row at a time.
+    const fenced = new Set<number>();
+    for (const [i, r] of rows.entries()) {
+      if (results[i]) continue;
+      results[i] = fenced.has(r.couponId) ? "fenced" : await this.issueOne(r, fences?.get(r.couponId));
+      if (results[i] === "fenced") fenced.add(r.couponId);
+    }
+    return results as WriteResult[];
+  }
+
+  private async issueMany(rows: readonly RowToIssue[], fences: Fences | undefined): Promise<Map<number, CouponVerdict>> {
+    const fenced = [...(fences ?? [])];
+    const { rows: verdicts } = await this.run<CouponVerdict>({
+      name: "issue-many",
+      text: ISSUE_MANY,
+      values: [rows.map((r) => r.couponId), rows.map((r) => r.userId), fenced.map(([c]) => c), fenced.map(([, f]) => f.toString())],
+    });
+    return new Map(verdicts.map((v) => [v.couponId, v]));
+  }
+
+  /** One row, one statement: issues unless already issued, sold out, or fenced. */
+  private async issueOne(row: RowToIssue, fence: bigint | undefined): Promise<WriteResult> {
     try {
       const { rows } = await this.run<{ duplicate: boolean; issued: boolean; fenced: boolean }>({
         name: "issue-one",
         text: ISSUE_ONE,
-        values: [couponId, userId, fenceToken === null ? null : fenceToken.toString()],
+        values: [row.couponId, row.userId, fence === undefined ? null : fence.toString()],
       });
       const r = rows[0]!;
       if (r.duplicate) return "duplicate";
@@ -102,43 +197,6 @@ export class Ledger {
       if (isUniqueViolation(err)) return "duplicate";
       throw err;
     }
-  }
-
-  /**
-   * Many shoppers, one statement (group commit). Users who already have a row
-   * are skipped; the counter grows by what was inserted. If that would pass
-   * the limit, nothing is written and the caller falls back to issueOne.
-   */
-  async issueBatch(couponId: number, userIds: readonly string[]): Promise<BatchResult> {
-    try {
-      const { rows } = await this.run<{ userId: string }>({
-        name: "issue-batch",
-        text: ISSUE_BATCH,
-        values: [couponId, userIds],
-      });
-      return { ok: true, inserted: new Set(rows.map((r) => r.userId)) };
-    } catch (err) {
-      if (isCheckViolation(err)) return { ok: false, reason: "limit" };
-      throw err;
-    }
-  }
-
-  /**
-   * Issues users in the order given: one statement for all of them, or, when
-   * that would pass the limit, one at a time, so exactly the earliest get the
-   * places left. Idempotent: a user who already has a row is "duplicate".
-   */
-  async issueInOrder(couponId: number, userIds: readonly string[]): Promise<Map<string, IssueResult>> {
-    const results = new Map<string, IssueResult>();
-    if (userIds.length > 1) {
-      const batch = await this.issueBatch(couponId, userIds);
-      if (batch.ok) {
-        for (const u of userIds) results.set(u, batch.inserted.has(u) ? "issued" : "duplicate");
-        return results;
-      }
-    }
-    for (const u of userIds) results.set(u, (await this.issueOne(couponId, u)) as IssueResult);
-    return results;
   }
 
   /** Records queued shoppers PostgreSQL refused, so their REJECTED status outlives Redis. */
@@ -159,35 +217,6 @@ export class Ledger {
       values: [couponId, userId],
     });
     return rows[0]?.reason;
-  }
-
-  /**
-   * issueBatch under a lock's fencing token, in one transaction: the coupon
-   * row is locked and its token raised first, so a holder whose token is
-   * older than one PostgreSQL has seen writes nothing ("fenced").
-   */
-  issueBatchFenced(couponId: number, userIds: readonly string[], fence: bigint): Promise<BatchResult | { ok: false; reason: "fenced" }> {
-    return this.withClient(async (client, markBroken) => {
-      try {
-        await client.query("BEGIN");
-        const { rowCount } = await client.query({
-          name: "raise-fence",
-          text: `UPDATE "Coupon" SET "fenceToken" = $2 WHERE id = $1 AND "fenceToken" <= $2`,
-          values: [couponId, fence.toString()],
-        });
-        if (rowCount !== 1) {
-          await client.query("ROLLBACK");
-          return { ok: false, reason: "fenced" } as const;
-        }
-        const { rows } = await client.query<{ userId: string }>({ name: "issue-batch", text: ISSUE_BATCH, values: [couponId, userIds] });
-        await client.query("COMMIT");
-        return { ok: true, inserted: new Set(rows.map((r) => r.userId)) } as const;
-      } catch (err) {
-        await client.query("ROLLBACK").catch(markBroken);
-        if (isCheckViolation(err)) return { ok: false, reason: "limit" } as const;
-        throw unavailable("PostgreSQL", err, true);
-      }
-    });
   }
 
   async hasRow(couponId: number, userId: string): Promise<boolean> {
@@ -273,12 +302,17 @@ export class Ledger {
 
   /** What the hot path needs of a coupon, with the tag of the ledger state it belongs to. */
   async couponRef(couponId: number): Promise<LedgerCoupon | undefined> {
+    return (await this.couponRefs([couponId]))[0];
+  }
+
+  /** couponRef of many coupons in one statement; ids the ledger does not have are left out. */
+  async couponRefs(couponIds: readonly number[]): Promise<LedgerCoupon[]> {
     const { rows } = await this.run<LedgerCoupon>({
-      name: "coupon-ref",
-      text: `SELECT id, strategy, "startsAt", "endsAt", "totalQuantity", ${LEDGER_TAG} AS tag FROM "Coupon" c WHERE id = $1`,
-      values: [couponId],
+      name: "coupon-refs",
+      text: `SELECT id, strategy, "startsAt", "endsAt", "totalQuantity", ${LEDGER_TAG} AS tag FROM "Coupon" c WHERE id = ANY($1::int[])`,
+      values: [couponIds],
     });
-    return rows[0];
+    return rows;
   }
 }
 

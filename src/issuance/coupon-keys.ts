@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { LRUCache } from "lru-cache";
 
 /**
  * Redis keys of one coupon. They share the hash tag {id}, so every
@@ -15,7 +16,8 @@ export interface CouponKeys {
   readonly channel: string;
 }
 
-const cache = new Map<number, CouponKeys>();
+/** The key names of recently used coupons, so the hot path builds no strings; bounded however many coupons a process meets. */
+const cache = new LRUCache<number, CouponKeys>({ max: 10_000 });
 
 export function couponKeys(couponId: number): CouponKeys {
   let keys = cache.get(couponId);

@@ -1,14 +1,17 @@
-import { LIMIT_REACHED, type Ledger } from "../db/ledger";
+import { LIMIT_REACHED, type Ledger, type UnfencedResult } from "../db/ledger";
 import type { Logger } from "../logger";
 import type { RedisClient } from "../redis/client";
 import { couponKeys, HOLD_COUPONS_KEY } from "./coupon-keys";
+
+/** Coupons whose expired holds go in one write: bounds what one write holds when thousands of coupons sell at once. */
+const COUPONS_PER_WRITE = 100;
 
 export interface HoldSweeperOptions {
   /** How long a parked hold waits before a sweeper settles it (its owner may settle it first). */
   readonly holdMs: number;
   /** How often to look for expired holds. */
   readonly tickMs: number;
-  /** Holds settled per coupon per statement. */
+  /** Expired holds taken from one coupon at a time. */
   readonly batchSize: number;
 }
 
@@ -86,30 +89,43 @@ export class HoldSweeper {
     try {
       // Written every tick, not once: a Redis that lost its data lost the registry too.
       if (this.known.size) await this.redis.sadd(HOLD_COUPONS_KEY, ...[...this.known].map(String));
-      const ids = await this.redis.smembers(HOLD_COUPONS_KEY);
-      for (const id of ids) await this.sweep(Number(id));
+      const ids = (await this.redis.smembers(HOLD_COUPONS_KEY)).map(Number);
+      for (let i = 0; i < ids.length; i += COUPONS_PER_WRITE) await this.sweep(ids.slice(i, i + COUPONS_PER_WRITE));
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, "hold sweep failed; retrying next tick");
     }
   }
 
-  private async sweep(couponId: number): Promise<void> {
-    const keys = couponKeys(couponId);
-    for (;;) {
-      const expired = await this.redis.expiredHolds(keys.holds, this.options.batchSize);
+  /** The expired holds of these coupons, settled in one write, until none is left. */
+  private async sweep(couponIds: readonly number[]): Promise<void> {
+    let due = couponIds;
+    while (due.length > 0) {
+      const found = await Promise.all(
+        due.map(async (couponId) => ({ couponId, users: await this.redis.expiredHolds(couponKeys(couponId).holds, this.options.batchSize) })),
+      );
+      const expired = found.filter((f) => f.users.length > 0);
       if (expired.length === 0) return;
-      const results = await this.ledger.issueInOrder(couponId, expired);
-      const refused = expired.filter((u) => results.get(u) === "sold-out");
-      const written = expired.filter((u) => results.get(u) !== "sold-out");
-      if (refused.length) {
-        await this.ledger.recordRejections(couponId, refused, LIMIT_REACHED);
-        await this.redis.releaseHolds(keys.issued, keys.holds, ...refused);
-        this.events.drift(couponId);
+      const results = await this.ledger.issue(expired.flatMap(({ couponId, users }) => users.map((userId) => ({ couponId, userId }))));
+      let at = 0;
+      for (const { couponId, users } of expired) {
+        await this.settle(couponId, users, results.slice(at, (at += users.length)));
       }
-      if (written.length) await this.redis.zrem(keys.holds, ...written);
-      this.events.settled(written.length, refused.length);
-      this.logger.warn({ couponId, written: written.length, refused: refused.length }, "settled admissions their callers did not confirm");
-      if (expired.length < this.options.batchSize) return;
+      due = found.filter((f) => f.users.length === this.options.batchSize).map((f) => f.couponId);
     }
+  }
+
+  /** Holds the ledger refused give their places back; written ones are confirmed. */
+  private async settle(couponId: number, users: readonly string[], results: readonly UnfencedResult[]): Promise<void> {
+    const keys = couponKeys(couponId);
+    const refused = users.filter((_, i) => results[i] === "sold-out");
+    const written = users.filter((_, i) => results[i] !== "sold-out");
+    if (refused.length) {
+      await this.ledger.recordRejections(couponId, refused, LIMIT_REACHED);
+      await this.redis.releaseHolds(keys.issued, keys.holds, ...refused);
+      this.events.drift(couponId);
+    }
+    if (written.length) await this.redis.zrem(keys.holds, ...written);
+    this.events.settled(written.length, refused.length);
+    this.logger.warn({ couponId, written: written.length, refused: refused.length }, "settled admissions their callers did not confirm");
   }
 }

@@ -1,17 +1,20 @@
 import { busy, isAmbiguousWrite, unavailable } from "../errors";
-import type { Ledger, SingleIssueResult } from "../db/ledger";
+import type { Ledger, WriteResult } from "../db/ledger";
 import { LockTimeoutError, LockUnavailableError, type DistributedLock, type HeldLock } from "../lock";
 import type { RedisClient } from "../redis/client";
+import { BatcherFullError, KeyedBatcher } from "./batcher";
 import { couponKeys } from "./coupon-keys";
 import type { RedisCouponState } from "./redis-coupon-state";
 import type { HoldSweeper } from "./hold-sweeper";
 import { statusWithHolds } from "./row-status";
 import type { UncertainWrites } from "./uncertain-writes";
-import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
+import { ALREADY_ISSUED, ISSUED, outcomeOf, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
 
 const ROOM = 1;
 const DUPLICATE = 2;
 const MAX_BATCH = 500;
+/** Shoppers waiting for their coupon's lock in this process, at most; more are told BUSY at once. */
+const MAX_WAITING = 10_000;
 
 export interface LockStrategyOptions {
   /** How long a request may wait for the coupon's lock before answering 503 BUSY. */
@@ -23,9 +26,8 @@ export interface LockStrategyOptions {
 }
 
 interface Waiter {
+  readonly coupon: CouponRef;
   readonly userId: string;
-  resolve(outcome: IssueOutcome): void;
-  reject(err: unknown): void;
 }
 
 /** Each shopper's answer: an outcome, or the error to answer them with (BUSY when fenced). */
@@ -41,11 +43,21 @@ type Decision = IssueOutcome | Error;
  * older than one it has seen, so a holder paused past its lease cannot
  * write), and Redis learns the winners only after commit. No lock in time
  * means 503 BUSY, never "proceed without the lock".
+ *
+ * Unlike group commit, a hold writes only its own coupon's rows: each write
+ * happens under that coupon's lock and fence, and sharing a transaction with
+ * other coupons would stretch every holder's critical section (and lease) to
+ * the slowest coupon in the batch, while the per-hold Redis round trips
+ * (acquire, check, record, release) would still be paid once per coupon.
  */
 export class LockStrategy implements IssuanceStrategy {
   readonly name = "lock";
   readonly usesRedis = true;
-  private readonly queues = new Map<number, Waiter[]>();
+  /** Per coupon: the shoppers waiting while a hold runs go in the next hold together. */
+  private readonly combiner = new KeyedBatcher<number, Waiter, Decision>(
+    (_couponId, waiters) => this.underLock(waiters[0]!.coupon, waiters.map((w) => w.userId)),
+    { maxBatch: MAX_BATCH, maxQueued: MAX_WAITING },
+  );
 
   constructor(
     private readonly redis: RedisClient,
@@ -63,12 +75,11 @@ export class LockStrategy implements IssuanceStrategy {
     const fast = await this.state.admit(coupon, (tag) => this.redis.checkAdmission(k.meta, k.issued, userId, tag));
     if (fast === DUPLICATE) return ALREADY_ISSUED;
     if (fast !== ROOM) return SOLD_OUT;
-    return new Promise((resolve, reject) => {
-      const queue = this.queues.get(coupon.id);
-      if (queue) return void queue.push({ userId, resolve, reject });
-      this.queues.set(coupon.id, [{ userId, resolve, reject }]);
-      void this.drain(coupon);
+    const decision = await this.combiner.add(coupon.id, { coupon, userId }).catch((err: unknown) => {
+      throw err instanceof BatcherFullError ? busy(err) : err;
     });
+    if (decision instanceof Error) throw decision;
+    return decision;
   }
 
   status(coupon: CouponRef, userId: string) {
@@ -79,41 +90,31 @@ export class LockStrategy implements IssuanceStrategy {
     await this.lock.close();
   }
 
-  private async drain(coupon: CouponRef): Promise<void> {
-    const queue = this.queues.get(coupon.id)!;
-    while (queue.length > 0) await this.underLock(coupon, queue.splice(0, MAX_BATCH));
-    this.queues.delete(coupon.id);
-  }
-
-  private async underLock(coupon: CouponRef, batch: readonly Waiter[]): Promise<void> {
-    const couponId = coupon.id;
+  /** One hold of the coupon's lock for these shoppers; the answers in their order. */
+  private async underLock(coupon: CouponRef, users: readonly string[]): Promise<Decision[]> {
     let decided: Map<string, Decision> | undefined;
     try {
-      await this.lock.using(`coupon:${couponId}`, this.options, async (_signal, held) => {
-        decided = await this.critical(coupon, batch, held);
+      await this.lock.using(`coupon:${coupon.id}`, this.options, async (_signal, held) => {
+        decided = await this.critical(coupon, users, held);
       });
     } catch (err) {
       // A lease lost after the ledger accepted our fenced write changes nothing.
-      if (!decided) {
-        const answer = err instanceof LockTimeoutError ? busy(err) : err instanceof LockUnavailableError ? unavailable("Redis", err) : err;
-        for (const w of batch) w.reject(answer);
-        return;
-      }
+      if (!decided) throw err instanceof LockTimeoutError ? busy(err) : err instanceof LockUnavailableError ? unavailable("Redis", err) : err;
     }
     // A shopper who asked twice in one batch is told ISSUED once.
     const told = new Set<string>();
-    for (const w of batch) {
-      const outcome = decided!.get(w.userId)!;
-      if (outcome instanceof Error) w.reject(outcome);
-      else w.resolve(outcome === ISSUED && told.has(w.userId) ? ALREADY_ISSUED : outcome);
-      told.add(w.userId);
-    }
+    return users.map((u) => {
+      const outcome = decided!.get(u)!;
+      const answer = outcome === ISSUED && told.has(u) ? ALREADY_ISSUED : outcome;
+      told.add(u);
+      return answer;
+    });
   }
 
-  private async critical(coupon: CouponRef, batch: readonly Waiter[], held: HeldLock): Promise<Map<string, Decision>> {
+  private async critical(coupon: CouponRef, asked: readonly string[], held: HeldLock): Promise<Map<string, Decision>> {
     const couponId = coupon.id;
     const k = couponKeys(couponId);
-    const users = [...new Set(batch.map((w) => w.userId))];
+    const users = [...new Set(asked)];
     const [room, ...issued] = (await this.state.admit(coupon, (tag) => this.redis.checkAdmissions(k.meta, k.issued, tag, ...users))) as number[];
     const decided = new Map<string, Decision>();
     const candidates = users.filter((u, i) => (issued[i] ? (decided.set(u, ALREADY_ISSUED), false) : true));
@@ -122,13 +123,20 @@ export class LockStrategy implements IssuanceStrategy {
     if (winners.length === 0) return decided;
 
     if (this.options.faultPauseMs) await new Promise((r) => setTimeout(r, this.options.faultPauseMs));
-    const written = await this.write(couponId, winners, held).catch((err) => this.settleUncertain(couponId, winners, err));
-    if (winners.some((u) => !written.has(u))) await this.catchUpFence(couponId, held);
+    // One transaction under the lock's fencing token (Ledger.issue).
+    const written = await this.ledger
+      .issue(
+        winners.map((userId) => ({ couponId, userId })),
+        new Map([[couponId, held.fence]]),
+      )
+      .then((results) => new Map(winners.map((u, i) => [u, results[i]!])))
+      .catch((err) => this.settleUncertain(couponId, winners, err));
+    if (winners.some((u) => written.get(u) === "fenced")) await this.catchUpFence(couponId, held);
     // Settled uncertain writes told Redis themselves.
     const holders = winners.filter((u) => written.get(u) === "issued" || written.get(u) === "duplicate");
     // Redis learns the holders only now that their rows have committed.
     if (holders.length) await this.redis.sadd(k.issued, ...holders).catch(() => this.state.repairSoon(couponId));
-    for (const u of winners) decided.set(u, this.decide(couponId, written.get(u) ?? "fenced"));
+    for (const u of winners) decided.set(u, this.decide(couponId, written.get(u)!));
     return decided;
   }
 
@@ -136,7 +144,7 @@ export class LockStrategy implements IssuanceStrategy {
    * The write broke after it was sent and may have committed: settle each
    * winner on its own (see UncertainWrites); those still unknown are PENDING.
    */
-  private async settleUncertain(couponId: number, winners: readonly string[], err: unknown) {
+  private async settleUncertain(couponId: number, winners: readonly string[], err: unknown): Promise<Map<string, WriteResult | "pending">> {
     if (!isAmbiguousWrite(err)) throw err;
     const settled = await Promise.all(
       winners.map((u) =>
@@ -150,37 +158,16 @@ export class LockStrategy implements IssuanceStrategy {
         ),
       ),
     );
-    const results = new Map<string, SingleIssueResult | "pending">(winners.map((u, i) => [u, settled[i]!]));
-    return results;
+    return new Map(winners.map((u, i) => [u, settled[i]!]));
   }
 
-  private decide(couponId: number, result: SingleIssueResult | "pending"): Decision {
+  private decide(couponId: number, result: WriteResult | "pending"): Decision {
     if (result === "pending") return PENDING;
     // Nothing of theirs was written: they may simply try again.
     if (result === "fenced") return busy();
     // "sold-out" or "duplicate" here means Redis had drifted from the ledger.
     if (result !== "issued") this.state.repairSoon(couponId);
-    return result === "issued" ? ISSUED : result === "duplicate" ? ALREADY_ISSUED : SOLD_OUT;
-  }
-
-  /**
-   * One fenced statement for one winner, one fenced transaction for several.
-   * Winners missing from the result were not written: fenced.
-   */
-  private async write(couponId: number, winners: readonly string[], held: HeldLock): Promise<Map<string, SingleIssueResult>> {
-    const results = new Map<string, SingleIssueResult>();
-    if (winners.length > 1) {
-      const r = await this.ledger.issueBatchFenced(couponId, winners, held.fence);
-      if (r.ok) for (const u of winners) results.set(u, r.inserted.has(u) ? "issued" : "duplicate");
-      if (r.ok || r.reason === "fenced") return results;
-    }
-    // One winner, or a batch the ledger found past its limit: one at a time, in order.
-    for (const u of winners) {
-      const r = await this.ledger.issueOne(couponId, u, held.fence);
-      if (r === "fenced") return results;
-      results.set(u, r);
-    }
-    return results;
+    return outcomeOf(result);
   }
 
   /**

@@ -3,12 +3,14 @@ import { isAmbiguousWrite } from "../errors";
 import type { HoldSweeper } from "./hold-sweeper";
 import { statusWithHolds } from "./row-status";
 import type { UncertainWrites } from "./uncertain-writes";
-import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
+import { outcomeOf, PENDING, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
 
 /**
  * The baseline: what a team without Redis would build. One
  * statement per request bumps the counter only while below the limit and
- * inserts the row. It is also the fallback while Redis is down.
+ * inserts the row. It is also the fallback while Redis is down. It does not
+ * go through group commit on purpose: it is the yardstick of one
+ * transaction per request that the other strategies are measured against.
  */
 export class PostgresStrategy implements IssuanceStrategy {
   readonly name = "postgres";
@@ -21,13 +23,14 @@ export class PostgresStrategy implements IssuanceStrategy {
   ) {}
 
   async issue(coupon: CouponRef, userId: string): Promise<IssueOutcome> {
-    const result = await this.ledger.issueOne(coupon.id, userId).catch(async (err) => {
-      if (!isAmbiguousWrite(err)) throw err;
-      return this.uncertain.settle(coupon.id, userId, async () => undefined, () => this.holds.park(coupon.id, [userId], false));
-    });
-    if (result === "pending") return PENDING;
-    if (result === "issued") return ISSUED;
-    return result === "duplicate" ? ALREADY_ISSUED : SOLD_OUT;
+    const result = await this.ledger.issue([{ couponId: coupon.id, userId }]).then(
+      ([written]) => written!,
+      async (err) => {
+        if (!isAmbiguousWrite(err)) throw err;
+        return this.uncertain.settle(coupon.id, userId, async () => undefined, () => this.holds.park(coupon.id, [userId], false));
+      },
+    );
+    return result === "pending" ? PENDING : outcomeOf(result);
   }
 
   status(coupon: CouponRef, userId: string) {

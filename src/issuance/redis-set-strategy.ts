@@ -61,7 +61,7 @@ export class RedisSetStrategy implements IssuanceStrategy {
   private async persist(couponId: number, userId: string, admittedNow: boolean): Promise<IssueOutcome> {
     let result;
     try {
-      result = await this.commit.issue(couponId, userId);
+      result = await this.commit.issue({ couponId, userId });
     } catch (err) {
       // Not written, or written with the reply lost: the hold stays, and a
       // sweeper settles it once PostgreSQL answers again.

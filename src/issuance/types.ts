@@ -1,3 +1,4 @@
+import type { UnfencedResult } from "../db/ledger";
 import type { StrategyName } from "./strategy-names";
 
 /** What a strategy needs to know of a coupon; none of it ever changes. */
@@ -47,3 +48,8 @@ export const ISSUED: IssueOutcome = Object.freeze({ kind: "issued" });
 export const PENDING: IssueOutcome = Object.freeze({ kind: "pending" });
 export const ALREADY_ISSUED: IssueOutcome = Object.freeze({ kind: "already-issued" });
 export const SOLD_OUT: IssueOutcome = Object.freeze({ kind: "sold-out" });
+
+/** What a shopper is told once their row's fate is known (a fenced write is the lock strategy's own matter). */
+export function outcomeOf(result: UnfencedResult): IssueOutcome {
+  return result === "issued" ? ISSUED : result === "duplicate" ? ALREADY_ISSUED : SOLD_OUT;
+}

@@ -1,16 +1,13 @@
-import { LIMIT_REACHED, type Ledger } from "../db/ledger";
+import { LIMIT_REACHED, type Ledger, type RowToIssue, type UnfencedResult } from "../db/ledger";
 import { isAmbiguousWrite } from "../errors";
 import type { Logger } from "../logger";
 
-export type FinalWrite = "issued" | "duplicate" | "sold-out";
 /** What a strategy must do once a write's fate is known (e.g. fix Redis). */
-export type OnFinal = (result: FinalWrite) => Promise<void>;
+export type OnFinal = (result: UnfencedResult) => Promise<void>;
 
 const RETRY_EVERY_MS = 100;
 
-interface Deferred {
-  readonly couponId: number;
-  readonly userId: string;
+interface Deferred extends RowToIssue {
   readonly onFinal: OnFinal;
 }
 
@@ -21,7 +18,7 @@ interface Deferred {
  * one-row write is retried, which is idempotent ("duplicate" proves the lost
  * commit landed); if PostgreSQL stays away past a short budget the shopper
  * is told 202 PENDING and the write is settled in the background, ending as
- * ISSUED or REJECTED.
+ * ISSUED or REJECTED (all such writes in one statement, whatever their coupon).
  */
 export class UncertainWrites {
   private readonly deferred = new Map<string, Deferred>();
@@ -39,10 +36,10 @@ export class UncertainWrites {
    * (visible as PENDING from every process, settled even if this one dies);
    * only if that fails is it kept here, in this process's memory.
    */
-  async settle(couponId: number, userId: string, onFinal: OnFinal, park?: () => Promise<void>): Promise<FinalWrite | "pending"> {
+  async settle(couponId: number, userId: string, onFinal: OnFinal, park?: () => Promise<void>): Promise<UnfencedResult | "pending"> {
     const deadline = Date.now() + this.budgetMs;
     for (;;) {
-      const result = await this.tryOnce(couponId, userId);
+      const [result] = (await this.tryOnce([{ couponId, userId }])) ?? [];
       if (result) {
         await onFinal(result);
         return result;
@@ -73,10 +70,12 @@ export class UncertainWrites {
   }
 
   private async tick(): Promise<void> {
-    for (const [key, d] of this.deferred) {
-      const result = await this.tryOnce(d.couponId, d.userId);
-      if (!result) return; // PostgreSQL is still away; try them all next tick.
-      this.deferred.delete(key);
+    const deferred = [...this.deferred.values()];
+    const results = deferred.length ? await this.tryOnce(deferred).catch((err) => this.logger.warn({ err }, "could not settle deferred writes")) : [];
+    if (!results) return; // PostgreSQL is still away; try them all next tick.
+    for (const [i, d] of deferred.entries()) {
+      const result = results[i]!;
+      this.deferred.delete(`${d.couponId}:${d.userId}`);
       // A shopper told PENDING learns the refusal through their status.
       if (result === "sold-out") await this.ledger.recordRejections(d.couponId, [d.userId], LIMIT_REACHED).catch(() => undefined);
       await d.onFinal(result).catch((err) => this.logger.warn({ err }, "could not apply a settled write"));
@@ -87,9 +86,10 @@ export class UncertainWrites {
     }
   }
 
-  private async tryOnce(couponId: number, userId: string): Promise<FinalWrite | undefined> {
+  /** The writes' fates, or undefined while PostgreSQL leaves them unknown. Idempotent, so safe to repeat. */
+  private async tryOnce(rows: readonly RowToIssue[]): Promise<UnfencedResult[] | undefined> {
     try {
-      return (await this.ledger.issueOne(couponId, userId)) as FinalWrite;
+      return await this.ledger.issue(rows);
     } catch (err) {
       if (isAmbiguousWrite(err) || (err as { code?: string }).code === "UNAVAILABLE") return undefined;
       throw err;

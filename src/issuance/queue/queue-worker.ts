@@ -4,10 +4,11 @@ import { LIMIT_REACHED, type Ledger } from "../../db/ledger";
 import type { Logger } from "../../logger";
 import { channelName, type RedisClient } from "../../redis/client";
 import { couponKeys, processingKey, QUEUE_COUPONS_KEY } from "../coupon-keys";
+import type { GroupCommit } from "../group-commit";
 import { encodeOutcome } from "./outcome-messages";
 
 export interface QueueWorkerOptions {
-  /** Entries persisted per transaction. */
+  /** Entries claimed from one coupon's queue at a time (written through group commit, with other coupons' rows). */
   readonly batchSize: number;
   /** A worker silent this long loses its batch to the others. */
   readonly visibilityTimeoutMs: number;
@@ -27,8 +28,9 @@ const ENTRY = /^([1-9]\d{0,18}):(\d{1,15})$/;
 
 /**
  * Drains queued coupons with the reliable-queue pattern: a batch is moved
- * to this worker's processing list (claimBatch), written to PostgreSQL in one
- * transaction, then settled (finishBatch). A worker that dies leaves its
+ * to this worker's processing list (claimBatch), written to PostgreSQL
+ * through the process's group commit (so the batches of many coupons
+ * draining at once share a transaction), then settled (finishBatch). A worker that dies leaves its
  * batch in the processing list, where requeueStale finds it after the
  * visibility timeout. Writing a batch twice is harmless: rows already there
  * are skipped (ON CONFLICT DO NOTHING) and the counter grows only by what
@@ -45,6 +47,7 @@ export class QueueWorker {
   constructor(
     private readonly redis: RedisClient,
     private readonly ledger: Ledger,
+    private readonly commit: GroupCommit,
     private readonly logger: Logger,
     private readonly events: QueueWorkerEvents,
     private readonly options: QueueWorkerOptions,
@@ -160,11 +163,14 @@ export class QueueWorker {
     );
   }
 
-  /** One transaction for the batch; if it would pass the limit, one by one in queue order. */
+  /** In queue order: where the ledger's limit falls inside the batch, exactly the earliest get the places. */
   private async persist(couponId: number, userIds: readonly string[]) {
+    const results = await Promise.all(userIds.map((userId) => this.commit.issue({ couponId, userId })));
+    // A user queued twice (a requeued batch) is one shopper with one fate.
+    const fates = new Map(userIds.map((u, i) => [u, results[i]!]));
     const issued: string[] = [];
     const rejected: string[] = [];
-    for (const [u, r] of await this.ledger.issueInOrder(couponId, userIds)) (r === "sold-out" ? rejected : issued).push(u);
+    for (const [u, r] of fates) (r === "sold-out" ? rejected : issued).push(u);
     await this.ledger.recordRejections(couponId, rejected, LIMIT_REACHED);
     return { issued, rejected };
   }
