@@ -1,4 +1,4 @@
-import { STRATEGIES } from "../../src/issuance/strategy-names";
+import { STRATEGIES, type StrategyName } from "../../src/issuance/strategy-names";
 import { couponKeys } from "../../src/issuance/coupon-keys";
 import { lockKeys } from "../../src/lock/keys";
 import { CROWD, expectLedgerMatchesAnswers, LIMIT } from "../support/conformance";
@@ -67,5 +67,34 @@ describe.each(STRATEGIES)("strategy %s on Redis Cluster", (strategy) => {
       const fence = env.config.redisKeyPrefix + lockKeys(`coupon:${id}`, "").fence;
       expect(await cluster.holds(await cluster.masterOf(fence), fence)).toBe(true);
     }
+  });
+});
+
+/**
+ * Many coupons selling at once: their rows share group-commit statements
+ * (redis-set, queue) while their keys live on every master. Each coupon
+ * still ends with exactly its limit, and its answers match its rows.
+ */
+const MANY = { perMaster: 3, limit: 20, crowd: { users: 60, requests: 150, concurrency: 25 } };
+
+/** Coupons of `strategy` until every master holds `perMaster` of them; the rest are left unused. */
+async function couponsOnEveryMaster(strategy: StrategyName): Promise<number[]> {
+  const byMaster = new Map<string, number[]>(cluster.nodes.map((n) => [n, []]));
+  for (let tries = 0; tries < 20 * MANY.perMaster * cluster.nodes.length; tries++) {
+    const { id } = await createCoupon(apps[0]!.url, { totalQuantity: MANY.limit, strategy });
+    const on = byMaster.get(await cluster.masterOf(issuedKey(id)))!;
+    if (on.length < MANY.perMaster) on.push(id);
+    if ([...byMaster.values()].every((ids) => ids.length === MANY.perMaster)) return [...byMaster.values()].flat();
+  }
+  throw new Error(`could not place ${MANY.perMaster} ${strategy} coupons on each master`);
+}
+
+describe.each(STRATEGIES.filter(keepsRedisState))("many %s coupons at once on Redis Cluster", (strategy) => {
+  const coupons = MANY.perMaster * 3;
+  it(`issues exactly ${MANY.limit} of each of ${coupons} coupons spread over every master, ${coupons * MANY.crowd.concurrency} requests in flight`, async () => {
+    const ids = await couponsOnEveryMaster(strategy);
+    // One crowd per coupon, all at once, over both instances; the same users ask for several coupons.
+    const results = await Promise.all(ids.map((id) => race(apps.map((a) => a.url), id, MANY.crowd)));
+    for (const [i, id] of ids.entries()) expectLedgerMatchesAnswers(results[i]!, await ledger(env, id), MANY.limit);
   });
 });
