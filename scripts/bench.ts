@@ -5,7 +5,9 @@
  * Every strategy on the same workload (issuing: a fresh coupon of Q sold out
  * to unique users; sold out: the same coupon, fixed duration), next to three
  * no-op HTTP references and three PostgreSQL/Redis references, all measured
- * in this run. Prints tables with PASS/MISS per target and writes
+ * in this run, and (with redis-set) 1,000 coupons of 100 selling at once
+ * next to one coupon (bench/many-coupons.ts; alone: npm run bench:many).
+ * Prints tables with PASS/MISS per target and writes
  * bench-results/<timestamp>/{results.json,report.md,report.html}.
  * Uses its own database and key prefix: BENCH_DATABASE_URL (default
  * postgresql://postgres@127.0.0.1:5432/coupons_bench, created by the service),
@@ -23,6 +25,7 @@ import { dropCouponKeys } from "./bench/cleanup";
 import { combinePasses, referencePass, startReference, timedRun, type ReferenceSet, type RunPlan } from "./bench/http-runs";
 import { connect, measurePgReferences } from "./bench/pg-refs";
 import { drainVsInserts } from "./bench/queue-drain";
+import { manyCouponsTable, measureManyCoupons, type ManyCouponsResult } from "./bench/many-coupons";
 import { formatTop, topSelfTime } from "./bench/profile-summary";
 import { headline, writeReports } from "./bench/report-files";
 import { allTables } from "./bench/report-tables";
@@ -46,7 +49,9 @@ const say = (line: string) => console.log(`bench: ${line}`);
 /** Every child process started and not yet stopped, so Ctrl-C and errors stop them all. */
 const children = new Set<RunningService>();
 
-type Measured = Pick<BenchResults, "references" | "pgReferences" | "strategies">;
+type Measured = Pick<BenchResults, "references" | "pgReferences" | "strategies"> & { manyCoupons?: ManyCouponsResult };
+/** The many-coupons workload (bench/many-coupons.ts): this many coupons of this many places, redis-set. */
+const MANY_COUPONS = { coupons: 1_000, quantity: 100 };
 
 async function measure(o: BenchOptions, service: RunningService, urls: ReferenceSet<string>, strategies: StrategyResult[]): Promise<Measured> {
   // The same request stream for every target: same connections, duration, users and seed.
@@ -57,6 +62,7 @@ async function measure(o: BenchOptions, service: RunningService, urls: Reference
   const first = await referencePass(urls, plan, true);
   const pg = await connect();
   const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+  let manyCoupons: ManyCouponsResult | undefined;
   try {
     say("PostgreSQL references (i) and (iii)");
     const pgRefs = await measurePgReferences(pg, redis, PREFIX, o.quantity, o.connections);
@@ -73,6 +79,9 @@ async function measure(o: BenchOptions, service: RunningService, urls: Reference
     const cmp = await drainVsInserts(service, pg, DRAIN_ROWS, o.connections, DRAIN_REPEATS, queue !== undefined);
     if (queue) [queue.drain, queue.drainRuns] = [cmp.drain, cmp.drains];
     const pgReferences = { ...pgRefs, multiRow: cmp.insert };
+    manyCoupons = o.strategies.includes("redis-set")
+      ? await measureManyCoupons({ service, pg, strategy: "redis-set", ...MANY_COUPONS, connections: o.connections, durationSeconds: o.durationSeconds, seed: o.seed }, say)
+      : undefined;
     // A second pass at the end: on a shared machine the baseline drifts, and the mean of both brackets the strategies.
     say("references, second pass");
     const second = await referencePass(urls, plan, false);
@@ -81,10 +90,11 @@ async function measure(o: BenchOptions, service: RunningService, urls: Reference
       express: combinePasses([first.express, second.express]),
       serviceNoop: combinePasses([first.serviceNoop, second.serviceNoop]),
     };
-    return { references, pgReferences, strategies };
+    return { references, pgReferences, strategies, manyCoupons };
   } finally {
     await pg.end();
     const ids = strategies.flatMap((s) => [s.couponId, s.warmUpCouponId, ...(s.drainRuns ?? []).map((d) => d.couponId)]);
+    ids.push(...(manyCoupons?.couponIds ?? []));
     await dropCouponKeys(redis, PREFIX, ids).catch(() => undefined);
     redis.disconnect();
   }
@@ -150,6 +160,7 @@ async function run(o: BenchOptions): Promise<boolean> {
 
   console.log(`\n${headline(results)}\n`);
   for (const t of allTables(results)) console.log(renderText(t) + "\n");
+  if (measured.manyCoupons) console.log(renderText(manyCouponsTable(measured.manyCoupons)) + "\n");
   for (const p of results.profiles ?? []) {
     console.log(`Top self time, whole run, ${p.file}:\n${formatTop(p.top)}\n`);
     for (const ph of p.phases) console.log(`Top self time, ${ph.phase} only:\n${formatTop(ph.top)}\n`);

@@ -29,6 +29,7 @@ const STATS_SETTLE_MS = 11_000;
 const ROWS_STABLE_MS = 1_000;
 const MAX_DRAIN_MS = 60_000;
 const CREATE_IN_FLIGHT = 20;
+const CREATE_ATTEMPTS = 5;
 /** Users per sale: far more than a run can draw, so every request is a new shopper. */
 const USERS = 4_000_000;
 
@@ -66,6 +67,8 @@ export interface ManyCouponsResult {
   many: SaleFigures;
   /** many.rowsPerSecond / one.rowsPerSecond */
   rateRatio: number;
+  /** Every coupon the workload created, so its Redis keys can be dropped. */
+  couponIds: number[];
 }
 
 async function xactCommits(pg: Client): Promise<number> {
@@ -103,11 +106,23 @@ async function rowsSettled(pg: Client, ids: readonly number[]): Promise<{ rows: 
   return last;
 }
 
+/** A 503 (the service's database briefly out of connections on a shared machine) is tried again a few times. */
+async function createOne(p: ManyCouponsPlan, quantity: number): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createCoupon(p.service.url, p.service.adminToken, p.strategy, quantity);
+    } catch (err) {
+      if (attempt >= CREATE_ATTEMPTS || !/ 503 /.test((err as Error).message)) throw err;
+      await sleep(250 * attempt);
+    }
+  }
+}
+
 async function createCoupons(p: ManyCouponsPlan, count: number, quantity: number): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < count; i += CREATE_IN_FLIGHT) {
     const n = Math.min(CREATE_IN_FLIGHT, count - i);
-    ids.push(...(await Promise.all(Array.from({ length: n }, () => createCoupon(p.service.url, p.service.adminToken, p.strategy, quantity)))));
+    ids.push(...(await Promise.all(Array.from({ length: n }, () => createOne(p, quantity)))));
   }
   return ids;
 }
@@ -143,10 +158,12 @@ async function sale(p: ManyCouponsPlan, ids: readonly number[], quantityEach: nu
 /** One coupon of coupons×quantity places, then `coupons` coupons of `quantity`, on the same service. */
 export async function measureManyCoupons(p: ManyCouponsPlan, say: (line: string) => void): Promise<ManyCouponsResult> {
   say(`many coupons (${p.strategy}): one coupon of ${num(p.coupons * p.quantity)}, warm-up ${WARM_UP_SECONDS} s, then ${p.durationSeconds} s`);
-  const one = await sale(p, await createCoupons(p, 1, p.coupons * p.quantity), p.coupons * p.quantity, p.seed);
+  const oneId = await createCoupons(p, 1, p.coupons * p.quantity);
+  const one = await sale(p, oneId, p.coupons * p.quantity, p.seed);
   say(`many coupons (${p.strategy}): ${num(p.coupons)} coupons of ${num(p.quantity)} at once, warm-up ${WARM_UP_SECONDS} s, then ${p.durationSeconds} s`);
-  const many = await sale(p, await createCoupons(p, p.coupons, p.quantity), p.quantity, p.seed + 7);
-  return { strategy: p.strategy, one, many, rateRatio: many.rowsPerSecond / Math.max(one.rowsPerSecond, 1) };
+  const manyIds = await createCoupons(p, p.coupons, p.quantity);
+  const many = await sale(p, manyIds, p.quantity, p.seed + 7);
+  return { strategy: p.strategy, one, many, rateRatio: many.rowsPerSecond / Math.max(one.rowsPerSecond, 1), couponIds: [...oneId, ...manyIds] };
 }
 
 export function manyCouponsTable(r: ManyCouponsResult): Table {
