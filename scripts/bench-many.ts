@@ -1,6 +1,6 @@
 /**
  * npm run bench:many -- [--coupons C=1000] [--quantity Q=100] [--connections N=100] [--duration S=12]
- *   [--strategy redis-set] [--seed X] [--json FILE]
+ *   [--repeats R=1] [--strategy redis-set] [--seed X] [--json FILE]
  *
  * C coupons of Q places selling at once next to one coupon of C×Q, on one
  * service process (see bench/many-coupons.ts): rows per second and
@@ -26,7 +26,7 @@ import { startService } from "./load/service";
 const DATABASE_URL = process.env.BENCH_MANY_DATABASE_URL ?? BENCH_DATABASE_URL.replace(/_bench$/, "_many_bench");
 const KEY_PREFIX = process.env.BENCH_MANY_REDIS_KEY_PREFIX ?? "bench-many:";
 const USAGE =
-  "usage: npm run bench:many -- [--coupons C=1000] [--quantity Q=100] [--connections N=100] [--duration S=12] " +
+  "usage: npm run bench:many -- [--coupons C=1000] [--quantity Q=100] [--connections N=100] [--duration S=12] [--repeats R=1] " +
   `[--strategy ${STRATEGIES.join("|")}=redis-set] [--seed X] [--json FILE]`;
 
 interface Options {
@@ -34,6 +34,7 @@ interface Options {
   quantity: number;
   connections: number;
   durationSeconds: number;
+  repeats: number;
   strategy: StrategyName;
   seed: number;
   json?: string;
@@ -43,7 +44,7 @@ function parse(argv: string[]): Options {
   const v = strictArgs(
     argv,
     {
-      coupons: { type: "string" }, quantity: { type: "string" }, connections: { type: "string" }, duration: { type: "string" },
+      coupons: { type: "string" }, quantity: { type: "string" }, connections: { type: "string" }, duration: { type: "string" }, repeats: { type: "string" },
       strategy: { type: "string" }, seed: { type: "string" }, json: { type: "string" },
     },
     USAGE,
@@ -55,6 +56,7 @@ function parse(argv: string[]): Options {
     quantity: intArg("quantity", v.quantity, 100, 100_000),
     connections: intArg("connections", v.connections, 100, 10_000),
     durationSeconds: intArg("duration", v.duration, 12, 600),
+    repeats: intArg("repeats", v.repeats, 1, 9),
     strategy,
     seed: intArg("seed", v.seed, 1, 2 ** 31),
     json: v.json,
@@ -73,7 +75,7 @@ async function run(o: Options): Promise<boolean> {
     const result = await measureManyCoupons({ service, pg, ...o }, say);
     console.log("\n" + renderText(manyCouponsTable(result)));
     if (o.json) writeFileSync(o.json, JSON.stringify({ options: o, ...result }, null, 2));
-    return result.one.ledgerMismatches === 0 && result.many.ledgerMismatches === 0;
+    return result.pairs.every((x) => x.one.ledgerMismatches === 0 && x.many.ledgerMismatches === 0);
   } finally {
     await pg.end();
     const code = await service.stop();

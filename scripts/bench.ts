@@ -80,7 +80,7 @@ async function measure(o: BenchOptions, service: RunningService, urls: Reference
     if (queue) [queue.drain, queue.drainRuns] = [cmp.drain, cmp.drains];
     const pgReferences = { ...pgRefs, multiRow: cmp.insert };
     manyCoupons = o.strategies.includes("redis-set")
-      ? await measureManyCoupons({ service, pg, strategy: "redis-set", ...MANY_COUPONS, connections: o.connections, durationSeconds: o.durationSeconds, seed: o.seed }, say)
+      ? await measureManyCoupons({ service, pg, strategy: "redis-set", ...MANY_COUPONS, connections: o.connections, durationSeconds: o.durationSeconds, repeats: 1, seed: o.seed }, say)
       : undefined;
     // A second pass at the end: on a shared machine the baseline drifts, and the mean of both brackets the strategies.
     say("references, second pass");

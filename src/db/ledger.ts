@@ -150,16 +150,12 @@ export class Ledger {
   async issue(rows: readonly RowToIssue[], fences?: Fences): Promise<WriteResult[]> {
     if (rows.length === 0) return [];
     if (rows.length === 1) return [await this.issueOne(rows[0]!, fences?.get(rows[0]!.couponId))];
-    const results: (WriteResult | undefined)[] = new Array(rows.length);
     const verdicts = await this.issueMany(rows, fences);
-    for (const [couponId, v] of verdicts) {
-      if (v.state === "full") continue;
-      const inserted = new Set(v.users?.split(","));
-      rows.forEach((r, i) => {
-        if (r.couponId !== couponId) return;
-        results[i] = v.state === "fenced" ? "fenced" : inserted.delete(r.userId) ? "issued" : "duplicate";
-      });
-    }
+    const results = rows.map((r): WriteResult | undefined => {
+      const v = verdicts.get(r.couponId);
+      if (!v || v.state === "full") return undefined;
+      return v.state === "fenced" ? "fenced" : v.inserted.delete(r.userId) ? "issued" : "duplicate";
+    });
     // Full coupons, and coupons the ledger does not have, one row at a time.
     const fenced = new Set<number>();
     for (const [i, r] of rows.entries()) {
@@ -170,14 +166,15 @@ export class Ledger {
     return results as WriteResult[];
   }
 
-  private async issueMany(rows: readonly RowToIssue[], fences: Fences | undefined): Promise<Map<number, CouponVerdict>> {
+  /** Each coupon's verdict; a written coupon's users inserted (the first of their copies in `rows` is the one issued). */
+  private async issueMany(rows: readonly RowToIssue[], fences: Fences | undefined) {
     const fenced = [...(fences ?? [])];
     const { rows: verdicts } = await this.run<CouponVerdict>({
       name: "issue-many",
       text: ISSUE_MANY,
       values: [rows.map((r) => r.couponId), rows.map((r) => r.userId), fenced.map(([c]) => c), fenced.map(([, f]) => f.toString())],
     });
-    return new Map(verdicts.map((v) => [v.couponId, v]));
+    return new Map(verdicts.map((v) => [v.couponId, { state: v.state, inserted: new Set(v.users?.split(",")) }]));
   }
 
   /** One row, one statement: issues unless already issued, sold out, or fenced. */
