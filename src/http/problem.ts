@@ -23,6 +23,9 @@ const TITLES: Record<string, string> = {
   INTERNAL: "Internal error",
 };
 
+/** Where the problem's code is kept for the request's metrics (see request-context.ts). */
+export const PROBLEM_CODE = "problemCode";
+
 /** Sends an RFC 9457 problem document with our stable `code` member. */
 export function sendProblem(
   res: Response,
@@ -31,6 +34,7 @@ export function sendProblem(
   detail: string,
   extra: Record<string, unknown> = {},
 ): void {
+  res.locals[PROBLEM_CODE] = code;
   res
     .status(status)
     .type("application/problem+json")

@@ -24,7 +24,12 @@ const STAGING_CHUNK = 1_000;
 export interface RedisCouponSnapshot {
   readonly loaded: boolean;
   readonly limit: number | undefined;
+  /** Members of the admitted set: shoppers with a row, plus those queued or held. */
   readonly admitted: number;
+  /** Admitted to the queue, row not written yet (the pending hash). */
+  readonly queued: number;
+  /** Holding a place whose row is not confirmed yet (the holds sorted set). */
+  readonly held: number;
 }
 
 export interface RedisCouponStateOptions {
@@ -200,16 +205,20 @@ export class RedisCouponState {
     return refused >= 0 ? refused : undefined;
   }
 
+  /** The coupon's Redis counts, read in one MULTI so they agree with each other. */
   async snapshot(coupon: CouponRef): Promise<RedisCouponSnapshot> {
     const keys = couponKeys(coupon.id);
-    const [[, meta], [, admitted]] = (await this.redis.multi().hgetall(keys.meta).scard(keys.issued).exec())! as [
-      [unknown, Record<string, string>],
-      [unknown, number],
-    ];
+    const replies = (await this.redis.multi().hgetall(keys.meta).scard(keys.issued).hlen(keys.pending).zcard(keys.holds).exec())!;
+    const [meta, admitted, queued, held] = replies.map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    }) as [Record<string, string>, number, number, number];
     return {
       loaded: meta.tag === coupon.tag,
       limit: meta.limit === undefined ? undefined : Number(meta.limit),
       admitted,
+      queued,
+      held,
     };
   }
 

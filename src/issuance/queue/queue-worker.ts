@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { LIMIT_REACHED, type Ledger } from "../../db/ledger";
 import type { Logger } from "../../logger";
+import type { QueueDepth } from "../../metrics";
 import { channelName, type RedisClient } from "../../redis/client";
 import { couponKeys, processingKey, QUEUE_COUPONS_KEY } from "../coupon-keys";
 import { encodeOutcome } from "./outcome-messages";
@@ -68,15 +69,21 @@ export class QueueWorker {
     this.drain(couponId);
   }
 
-  /** Entries waiting in the queues this worker knows. */
-  async depth(): Promise<{ queued: number; processing: number }> {
+  /** Entries waiting in the queues this worker knows, and how long the oldest at a queue's head has waited. */
+  async depth(): Promise<QueueDepth> {
     const ids = [...this.coupons];
-    const [queued, processing] = await Promise.all([
+    const [queued, processing, heads] = await Promise.all([
       Promise.all(ids.map((id) => this.redis.llen(couponKeys(id).queue))),
       Promise.all(ids.map((id) => this.redis.llen(processingKey(id, this.id)))),
+      Promise.all(ids.map((id) => this.redis.lindex(couponKeys(id).queue, 0))),
     ]);
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-    return { queued: sum(queued), processing: sum(processing) };
+    const now = Date.now();
+    const ages = heads.map((head) => {
+      const admittedAt = head === null ? undefined : ENTRY.exec(head)?.[2];
+      return admittedAt === undefined ? 0 : Math.max(0, now - Number(admittedAt));
+    });
+    return { queued: sum(queued), processing: sum(processing), oldestAgeMs: Math.max(0, ...ages) };
   }
 
   /** Finishes the batches in hand; one that cannot be written goes back to its queue. */
