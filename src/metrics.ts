@@ -62,9 +62,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * A coupon's first use loads it from an empty ledger ("first_load"); a
+   * load that finds rows ("reload") means Redis lost state it had (a flush,
+   * a restart without persistence, an eviction) or the ledger was restored.
+   */
   readonly redisRebuilds = new Counter({
     name: "coupon_redis_rebuilds_total",
-    help: "Coupon states rebuilt in Redis from PostgreSQL",
+    help: "Coupon states loaded into Redis from PostgreSQL: first_load (no rows yet) or reload (the ledger had rows)",
+    labelNames: ["kind"] as const,
     registers: [this.registry],
   });
 

@@ -46,9 +46,9 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
   const catalog = new CouponCatalog(ledger);
   const redisState = new RedisCouponState(redis, ledger, {
     answerWithinMs: config.redisCommandTimeoutMs,
-    onRebuilt: (couponId) => {
-      metrics.redisRebuilds.inc();
-      logger.info({ couponId }, "coupon state loaded into Redis from PostgreSQL");
+    onRebuilt: (couponId, holders) => {
+      metrics.redisRebuilds.inc({ kind: holders ? "reload" : "first_load" });
+      logger.info({ couponId, holders }, "coupon state loaded into Redis from PostgreSQL");
     },
     onStale: (couponId) => catalog.forget(couponId),
   });

@@ -35,8 +35,8 @@ export interface RedisCouponSnapshot {
 export interface RedisCouponStateOptions {
   /** The longest a request waits for one admission script's answer. */
   readonly answerWithinMs: number;
-  /** A coupon was (re)loaded into Redis from PostgreSQL. */
-  readonly onRebuilt?: (couponId: number) => void;
+  /** A coupon was (re)loaded into Redis from PostgreSQL, with this many row holders (0 on a first load). */
+  readonly onRebuilt?: (couponId: number, holders: number) => void;
   /** Redis holds a newer ledger state of the coupon than this process knows: forget what it knows. */
   readonly onStale?: (couponId: number) => void;
 }
@@ -158,7 +158,11 @@ export class RedisCouponState {
     const keys = couponKeys(couponId);
     const staging = stagingKey(couponId);
     // Reading the next page overlaps with writing this one.
-    await forEachPage(this.ledger.issuedUserIds(couponId), (page) => this.stage(staging, page));
+    let holders = 0;
+    await forEachPage(this.ledger.issuedUserIds(couponId), (page) => {
+      holders += page.length;
+      return this.stage(staging, page);
+    });
     const coupon = await this.ledger.couponRef(couponId);
     if (!coupon) {
       await this.redis.unlink(staging);
@@ -175,7 +179,7 @@ export class RedisCouponState {
       coupon.totalQuantity,
       coupon.tag,
     );
-    if (published === 1) this.options.onRebuilt?.(couponId);
+    if (published === 1) this.options.onRebuilt?.(couponId, holders);
     return { published: published === 1, tag: coupon.tag };
   }
 

@@ -52,3 +52,17 @@ it("reports how long the oldest queued entry has waited", async () => {
   expect(age).toBeLessThan(60);
   expect(value(await scrape(), "coupon_queue_depth")).toBe(1);
 });
+
+it("tells a coupon's first load into Redis from a reload of state Redis lost", async () => {
+  const count = async (kind: string) => value(await scrape(), "coupon_redis_rebuilds_total", { kind }) ?? 0;
+  const before = { first: await count("first_load"), reload: await count("reload") };
+  const { id } = await createCoupon(app.url, { totalQuantity: 5 });
+  expect((await request(`${app.url}/coupons/${id}/issue`, { body: { userId: 1 } })).status).toBe(201);
+  expect({ first: await count("first_load"), reload: await count("reload") }).toEqual({ first: before.first + 1, reload: before.reload });
+
+  // As if Redis had lost the coupon's keys: the next request rebuilds them from a ledger that has a row.
+  const k = couponKeys(id);
+  await app.running.services.redis.del(k.meta, k.issued, k.holds);
+  expect((await request(`${app.url}/coupons/${id}/issue`, { body: { userId: 2 } })).status).toBe(201);
+  expect({ first: await count("first_load"), reload: await count("reload") }).toEqual({ first: before.first + 1, reload: before.reload + 1 });
+});
