@@ -23,6 +23,9 @@ const TITLES: Record<string, string> = {
   INTERNAL: "Internal error",
 };
 
+/** Every code a problem answer can carry. */
+export const PROBLEM_CODES: readonly string[] = Object.keys(TITLES);
+
 /** Where the problem's code is kept for the request's metrics (see request-context.ts). */
 export const PROBLEM_CODE = "problemCode";
 
