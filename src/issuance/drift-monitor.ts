@@ -77,7 +77,7 @@ export class DriftMonitor {
   }
 
   /** One pass over the live coupons. */
-  async measureAll(): Promise<readonly DriftReading[]> {
+  private async measureAll(): Promise<readonly DriftReading[]> {
     let coupons: LedgerCoupon[];
     try {
       coupons = await this.ledger.liveCoupons(this.options.strategies, this.options.maxCoupons);
@@ -136,6 +136,11 @@ export class DriftMonitor {
 
   private fail(count: number, err: unknown): void {
     this.events.failed(count);
-    this.logger.warn({ failures: count, err: (err as Error)?.message }, "drift check could not read every live coupon");
+    // An UNAVAILABLE says only that a store failed; its cause says how.
+    const cause = (err as Error | undefined)?.cause;
+    this.logger.warn(
+      { failures: count, err: (err as Error | undefined)?.message, cause: cause instanceof Error ? cause.message : undefined },
+      "drift check could not read every live coupon",
+    );
   }
 }
