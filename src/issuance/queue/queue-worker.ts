@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { LIMIT_REACHED, type Ledger } from "../../db/ledger";
 import type { Logger } from "../../logger";
-import { channelName, type RedisClient } from "../../redis/client";
+import { prefixedChannel } from "../../lock";
+import type { RedisClient } from "../../redis/client";
 import { couponKeys, processingKey, QUEUE_COUPONS_KEY } from "../coupon-keys";
 import { encodeOutcome } from "./outcome-messages";
 
@@ -152,7 +153,7 @@ export class QueueWorker {
       keys.dead,
       keys.workers,
       this.id,
-      channelName(this.redis, keys.channel),
+      prefixedChannel(this.redis, keys.channel),
       encodeOutcome({ issued, rejected, reason: LIMIT_REACHED }),
       dead.length,
       ...dead,
