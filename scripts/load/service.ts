@@ -28,7 +28,7 @@ async function freePort(): Promise<number> {
 }
 
 export interface StartOptions {
-  /** Set last, so it may override LOG_LEVEL (the bench sets BENCH_NOOP_ROUTE, a profile dir...). */
+  /** Set last, so it may override LOG_LEVEL (the bench sets TEST_BENCH_NOOP_ROUTE, a profile dir...). */
   env?: Record<string, string>;
   /** Node flags before the script, e.g. --cpu-prof. */
   nodeArgs?: string[];

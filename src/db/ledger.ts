@@ -1,5 +1,5 @@
 import type { Pool, PoolClient, QueryConfig, QueryResultRow } from "pg";
-import { unavailable } from "../errors";
+import { isUnavailable, unavailable } from "../errors";
 import type { StrategyName } from "../issuance/strategy-names";
 import { isCheckViolation, isUniqueViolation, orUnavailable } from "./pg-errors";
 
@@ -74,7 +74,7 @@ export class Ledger {
     try {
       return await work(client, onError);
     } catch (err) {
-      if ((err as { code?: string }).code === "UNAVAILABLE") broken = true;
+      if (isUnavailable(err)) broken = true;
       throw err;
     } finally {
       client.off("error", onError);

@@ -1,4 +1,4 @@
-import { AppError, notFound, rethrowAsUnavailable } from "../errors";
+import { AppError, couponNotFound, rethrowAsUnavailable } from "../errors";
 import type { Coupon, CouponRepository, NewCoupon } from "../db/coupon-repository";
 import type { Ledger } from "../db/ledger";
 import type { CouponCatalog } from "./coupon-catalog";
@@ -46,7 +46,7 @@ export class CouponAdmin {
 
   async get(id: number): Promise<Coupon> {
     const coupon = await this.repo.find(id);
-    if (!coupon) throw notFound("COUPON_NOT_FOUND", `Coupon ${id} does not exist`);
+    if (!coupon) throw couponNotFound(id);
     return coupon;
   }
 
@@ -65,7 +65,7 @@ export class CouponAdmin {
       if (admitted !== undefined) throw limitBelowIssued(limit, admitted);
     }
     const result = await this.repo.setLimit(id, limit);
-    if (!result) throw notFound("COUPON_NOT_FOUND", `Coupon ${id} does not exist`);
+    if (!result) throw couponNotFound(id);
     if (!result.ok) {
       if (usesRedis) await this.redisState.setLimit(ref, coupon.totalQuantity).catch(redisDown);
       throw limitBelowIssued(limit, result.issuedCount);
@@ -158,7 +158,7 @@ export class CouponAdmin {
 
   private async ref(id: number): Promise<CouponRef> {
     const ref = await this.catalog.get(id);
-    if (!ref) throw notFound("COUPON_NOT_FOUND", `Coupon ${id} does not exist`);
+    if (!ref) throw couponNotFound(id);
     return ref;
   }
 
@@ -179,6 +179,6 @@ class Sample {
 }
 
 const limitBelowIssued = (limit: number, issued: number) =>
-  new AppError("LIMIT_BELOW_ISSUED", 409, `Cannot set the limit to ${limit}: ${issued} are already issued or admitted`);
+  new AppError("LIMIT_BELOW_ISSUED", `Cannot set the limit to ${limit}: ${issued} are already issued or admitted`);
 
 const redisDown = rethrowAsUnavailable("Redis");

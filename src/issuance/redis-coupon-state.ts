@@ -1,4 +1,4 @@
-import { AppError, isAmbiguousWrite, rethrowAsUnavailable, unavailable } from "../errors";
+import { couponNotFound, isAmbiguousWrite, rethrowAsUnavailable, unavailable } from "../errors";
 import type { Ledger } from "../db/ledger";
 import { answerWithin, type RedisClient } from "../redis/client";
 import { couponKeys, stagingKey } from "./coupon-keys";
@@ -166,7 +166,7 @@ export class RedisCouponState {
     const coupon = await this.ledger.couponRef(couponId);
     if (!coupon) {
       await this.redis.unlink(staging);
-      throw new AppError("COUPON_NOT_FOUND", 404, `Coupon ${couponId} does not exist`);
+      throw couponNotFound(couponId);
     }
     const published = await this.redis.loadCoupon(
       keys.meta,

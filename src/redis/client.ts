@@ -77,28 +77,6 @@ export async function closeRedis(client: RedisClient): Promise<void> {
 }
 
 /**
- * A second connection for SUBSCRIBE, which takes a connection over. It
- * queues commands until connected: a subscription is set up once and waited
- * on with its own timeout, unlike requests, which must fail fast.
- */
-export function subscriberClient(client: RedisClient): RedisClient {
-  const copy =
-    client instanceof Cluster
-      ? client.duplicate(undefined, { enableOfflineQueue: true })
-      : client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
-  copy.on("error", () => undefined);
-  return copy;
-}
-
-/**
- * Pub/sub channel names are not keys, so ioredis does not prefix them; we do,
- * so deployments sharing a Redis do not hear each other.
- */
-export function channelName(client: RedisClient, name: string): string {
-  return (client.options.keyPrefix ?? "") + name;
-}
-
-/**
  * A command's answer, or a rejection once `ms` have passed. With
  * auto-pipelining a command can wait behind a batch that is itself waiting
  * on a stalled server, so the command timeout alone does not bound a

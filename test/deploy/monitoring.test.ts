@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
 import { parse as parseYaml } from "yaml";
-import { PROBLEM_CODES } from "../../src/http/problem";
+import { ERRORS } from "../../src/errors";
 import { couponKeys, HOLD_COUPONS_KEY } from "../../src/issuance/coupon-keys";
 import { createCoupon, request } from "../support/http";
 import { parseSamples, type Sample } from "../support/metrics-text";
@@ -140,7 +140,7 @@ async function driveTraffic(): Promise<void> {
 beforeAll(async () => {
   env = await createTestEnv();
   serving = await env.startApp({ DRIFT_CHECK_INTERVAL_MS: "100", LOCK_WAIT_MS: "100" });
-  contender = await env.startApp({ LOCK_FAULT_PAUSE_MS: "1500", LOCK_LEASE_MS: "300" });
+  contender = await env.startApp({ TEST_LOCK_FAULT_PAUSE_MS: "1500", LOCK_LEASE_MS: "300" });
   await driveTraffic();
   await until("a drift reading", async () => (await scrape(serving)).some((s) => s.name === "coupon_redis_drift"));
   // Both processes are the service: a series may live in either one.
@@ -198,7 +198,7 @@ it("every route, problem code or other literal label value they match exists", (
         if (!["=", "=~"].includes(m.op) || !literal.test(m.value) || TARGET_LABELS.has(m.label)) continue;
         for (const value of m.value.split("|")) {
           const known =
-            m.label === "code" ? PROBLEM_CODES.includes(value)
+            m.label === "code" ? value in ERRORS
             : m.label === "route" ? servedRoutes.has(value)
             : samples.some((s) => s.name === metric && s.labels[m.label] === value);
           if (!known) wrong.push(`${where}: ${metric}{${m.label}="${value}"}`);

@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openApiDocument } from "../../src/http/openapi";
-import { PROBLEM_CODES } from "../../src/http/problem";
+import { ERRORS } from "../../src/errors";
 
 /**
  * docs/api.md describes the API in words; this keeps it in step with the
  * OpenAPI document the service serves: a section per operation naming each
  * of its answer statuses, no section for an operation that does not exist,
- * and every problem code in the table of codes.
+ * and every problem code, with its status, in the table of codes.
  */
 const doc = readFileSync(join(__dirname, "../../docs/api.md"), "utf8");
 
@@ -35,9 +35,8 @@ it("names every status each operation can answer", () => {
   expect(missing).toEqual([]);
 });
 
-it("lists every problem code the service answers with", () => {
-  const listed = new Set([...doc.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => m[1]!));
-  // Registered with a title, but no route produces it: an unknown method on a known path is 404 NOT_FOUND.
-  const produced = PROBLEM_CODES.filter((c) => c !== "METHOD_NOT_ALLOWED");
-  expect([...listed].sort()).toEqual([...produced].sort());
+it("lists every problem code the service answers with, and its status", () => {
+  const listed = new Map([...doc.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1]!, Number(m[2])]));
+  const registry = new Map(Object.entries(ERRORS).map(([code, { status }]) => [code, status]));
+  expect([...listed].sort()).toEqual([...registry].sort());
 });

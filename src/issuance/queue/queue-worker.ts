@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { LIMIT_REACHED, type Ledger } from "../../db/ledger";
 import type { Logger } from "../../logger";
+import { prefixedChannel } from "../../lock";
 import type { QueueDepth } from "../../metrics";
-import { channelName, type RedisClient } from "../../redis/client";
+import type { RedisClient } from "../../redis/client";
 import { couponKeys, processingKey, QUEUE_COUPONS_KEY } from "../coupon-keys";
 import { encodeOutcome } from "./outcome-messages";
 
@@ -159,7 +160,7 @@ export class QueueWorker {
       keys.dead,
       keys.workers,
       this.id,
-      channelName(this.redis, keys.channel),
+      prefixedChannel(this.redis, keys.channel),
       encodeOutcome({ issued, rejected, reason: LIMIT_REACHED }),
       dead.length,
       ...dead,
