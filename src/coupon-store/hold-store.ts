@@ -1,5 +1,6 @@
 import type { RedisClient } from "../redis/client";
 import { defineCouponCommands } from "./commands";
+import { CouponRegistry } from "./coupon-registry";
 import { couponKeys, HOLD_COUPONS_KEY } from "./keys";
 
 /**
@@ -8,17 +9,12 @@ import { couponKeys, HOLD_COUPONS_KEY } from "./keys";
  * have holds, so every process's sweeper can find them.
  */
 export class HoldStore {
+  /** Coupons that may have holds. */
+  readonly registry: CouponRegistry;
+
   constructor(private readonly redis: RedisClient) {
     defineCouponCommands(redis);
-  }
-
-  /** Records that these coupons may have holds. */
-  async register(couponIds: readonly number[]): Promise<void> {
-    if (couponIds.length) await this.redis.sadd(HOLD_COUPONS_KEY, ...couponIds.map(String));
-  }
-
-  async registered(): Promise<number[]> {
-    return (await this.redis.smembers(HOLD_COUPONS_KEY)).map(Number);
+    this.registry = new CouponRegistry(redis, HOLD_COUPONS_KEY);
   }
 
   /**

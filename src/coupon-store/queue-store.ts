@@ -1,6 +1,7 @@
 import { prefixedChannel } from "../lock";
 import type { RedisClient } from "../redis/client";
 import { defineCouponCommands } from "./commands";
+import { CouponRegistry } from "./coupon-registry";
 import { couponKeys, processingKey, QUEUE_COUPONS_KEY } from "./keys";
 import type { StoredCoupon } from "./coupon-store";
 
@@ -21,16 +22,12 @@ export interface FinishedBatch {
  * queued coupons so every worker finds every queue.
  */
 export class QueueStore {
+  /** Coupons served by the queue strategy. */
+  readonly registry: CouponRegistry;
+
   constructor(private readonly redis: RedisClient) {
     defineCouponCommands(redis);
-  }
-
-  async register(couponIds: readonly number[]): Promise<void> {
-    if (couponIds.length) await this.redis.sadd(QUEUE_COUPONS_KEY, ...couponIds.map(String));
-  }
-
-  async registered(): Promise<number[]> {
-    return (await this.redis.smembers(QUEUE_COUPONS_KEY)).map(Number);
+    this.registry = new CouponRegistry(redis, QUEUE_COUPONS_KEY);
   }
 
   /** Entries waiting in these coupons' queues, and in this worker's processing lists. */

@@ -55,7 +55,7 @@ export class HoldSweeper {
     this.known.add(couponId);
     // At once, so the others can settle our holds should we die before our
     // next tick; if it fails, the tick writes it.
-    this.holds.register([couponId]).catch(() => undefined);
+    this.holds.registry.add([couponId]).catch(() => undefined);
   }
 
   /**
@@ -83,8 +83,8 @@ export class HoldSweeper {
   async tick(): Promise<void> {
     try {
       // Written every tick, not once: a Redis that lost its data lost the registry too.
-      await this.holds.register([...this.known]);
-      for (const id of await this.holds.registered()) await this.sweep(id);
+      await this.holds.registry.add([...this.known]);
+      for (const id of await this.holds.registry.members()) await this.sweep(id);
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, "hold sweep failed; retrying next tick");
     }

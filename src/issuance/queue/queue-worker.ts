@@ -63,7 +63,7 @@ export class QueueWorker {
       this.coupons.add(couponId);
       // At once, so the other workers can recover this queue should we die
       // before our next tick; if it fails, the tick writes it.
-      this.queues.register([couponId]).catch(() => undefined);
+      this.queues.registry.add([couponId]).catch(() => undefined);
     }
     this.drain(couponId);
   }
@@ -84,8 +84,8 @@ export class QueueWorker {
   private async tick(): Promise<void> {
     try {
       // Written every tick, not once: a Redis that lost its data lost the registry too.
-      await this.queues.register([...this.coupons]);
-      for (const id of await this.queues.registered()) this.coupons.add(id);
+      await this.queues.registry.add([...this.coupons]);
+      for (const id of await this.queues.registry.members()) this.coupons.add(id);
       await Promise.all([...this.coupons].map((id) => this.recoverStale(id)));
       for (const id of this.coupons) this.drain(id);
     } catch (err) {
