@@ -1,11 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-
-export interface QueueDepth {
-  readonly queued: number;
-  readonly processing: number;
-  /** How long the oldest entry at the head of a queue has waited (0 if none waits). */
-  readonly oldestAgeMs: number;
-}
+import type { QueueDepth } from "./coupon-store/queue-store";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 

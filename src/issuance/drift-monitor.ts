@@ -1,6 +1,6 @@
 import type { Ledger, LedgerCoupon } from "../db/ledger";
 import type { Logger } from "../logger";
-import type { RedisCouponState } from "./redis-coupon-state";
+import type { CouponStore } from "../coupon-store/coupon-store";
 import type { StrategyName } from "./strategy-names";
 
 export interface DriftReading {
@@ -59,7 +59,7 @@ export class DriftMonitor {
 
   constructor(
     private readonly ledger: Ledger,
-    private readonly state: RedisCouponState,
+    private readonly store: CouponStore,
     private readonly logger: Logger,
     private readonly events: DriftMonitorEvents,
     private readonly options: DriftMonitorOptions,
@@ -116,7 +116,7 @@ export class DriftMonitor {
 
   /** Redis first (one MULTI), then the rows: the two reads a few milliseconds apart. */
   private async drift(coupon: LedgerCoupon): Promise<number | undefined> {
-    const redis = await this.state.snapshot(coupon);
+    const redis = await this.store.snapshot(coupon);
     if (!redis.loaded) return undefined;
     const rows = await this.ledger.rowCount(coupon.id);
     return redis.admitted - rows - redis.queued - redis.held;

@@ -1,6 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Config } from "../config";
-import { couponScripts, defineLuaCommands } from "./scripts";
 
 export type RedisClient = Redis | Cluster;
 
@@ -43,7 +42,6 @@ export function createRedis(
         },
       )
     : new Redis(config.redisUrl, { ...failFast, ...common });
-  defineLuaCommands(client, couponScripts);
   // ioredis reports connection trouble through events; without a listener
   // Node would treat them as uncaught. Readiness and 503s cover the effect.
   client.on("error", () => undefined);

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
 import { parse as parseYaml } from "yaml";
 import { ERRORS } from "../../src/errors";
-import { couponKeys, HOLD_COUPONS_KEY } from "../../src/issuance/coupon-keys";
+import { couponKeys, HOLD_COUPONS_KEY } from "../../src/coupon-store/keys";
 import { createCoupon, request } from "../support/http";
 import { parseSamples, type Sample } from "../support/metrics-text";
 import { createTestEnv, type TestApp, type TestEnv } from "../support/test-env";

@@ -1,4 +1,4 @@
-import { couponKeys, QUEUE_COUPONS_KEY } from "../../src/issuance/coupon-keys";
+import { couponKeys, QUEUE_COUPONS_KEY } from "../../src/coupon-store/keys";
 import { createCoupon, request } from "../support/http";
 import { parseSamples, type Sample } from "../support/metrics-text";
 import { createTestEnv, type TestApp, type TestEnv } from "../support/test-env";

@@ -1,4 +1,4 @@
-import { couponKeys } from "../../src/issuance/coupon-keys";
+import { couponKeys } from "../../src/coupon-store/keys";
 import { createCoupon, inFlight, request } from "../support/http";
 import { parseSamples } from "../support/metrics-text";
 import { createTestEnv, type TestApp, type TestEnv } from "../support/test-env";

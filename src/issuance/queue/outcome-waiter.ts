@@ -1,6 +1,6 @@
-import { ChannelSubscriber, duplicateForSubscribe, prefixedChannel } from "../../lock";
+import type { QueueStore } from "../../coupon-store/queue-store";
+import { ChannelSubscriber, duplicateForSubscribe } from "../../lock";
 import type { RedisClient } from "../../redis/client";
-import { couponKeys } from "../coupon-keys";
 import type { IssuanceStatus } from "../types";
 import { decodeOutcome } from "./outcome-messages";
 
@@ -15,7 +15,10 @@ export class OutcomeWaiter {
   private readonly waiting = new Map<string, Set<Resolve>>();
   private readonly subscriber: ChannelSubscriber;
 
-  constructor(private readonly redis: RedisClient) {
+  constructor(
+    redis: RedisClient,
+    private readonly queues: QueueStore,
+  ) {
     this.subscriber = new ChannelSubscriber(
       () => duplicateForSubscribe(redis),
       (channel, message) => this.deliver(channel, message),
@@ -39,7 +42,7 @@ export class OutcomeWaiter {
     set.add(resolve);
     this.waiting.set(key, set);
     const timer = setTimeout(() => resolve(undefined), ms);
-    const subscription = this.subscriber.listen(prefixedChannel(this.redis, couponKeys(couponId).channel));
+    const subscription = this.subscriber.listen(this.queues.outcomeChannel(couponId));
     try {
       // The request is already queued, so if Redis fails us here the true
       // answer is still "pending", not an error.
