@@ -1,7 +1,6 @@
 import { LIMIT_REACHED, type Ledger, type UnfencedResult } from "../db/ledger";
 import type { Logger } from "../logger";
-import type { RedisClient } from "../redis/client";
-import { couponKeys, HOLD_COUPONS_KEY } from "./coupon-keys";
+import type { HoldStore } from "../coupon-store/hold-store";
 
 /** Coupons whose expired holds go in one write: bounds what one write holds when thousands of coupons sell at once. */
 const COUPONS_PER_WRITE = 100;
@@ -39,7 +38,7 @@ export class HoldSweeper {
   private running: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly holds: HoldStore,
     private readonly ledger: Ledger,
     private readonly logger: Logger,
     private readonly events: HoldSweeperEvents,
@@ -59,7 +58,7 @@ export class HoldSweeper {
     this.known.add(couponId);
     // At once, so the others can settle our holds should we die before our
     // next tick; if it fails, the tick writes it.
-    this.redis.sadd(HOLD_COUPONS_KEY, String(couponId)).catch(() => undefined);
+    this.holds.registry.add([couponId]).catch(() => undefined);
   }
 
   /**
@@ -69,14 +68,13 @@ export class HoldSweeper {
    * whose admitted set gains members only after their rows commit.
    */
   async park(couponId: number, userIds: readonly string[], countPlaces: boolean): Promise<void> {
-    const keys = couponKeys(couponId);
     this.register(couponId);
-    await this.redis.holdPlaces(keys.issued, keys.holds, this.options.holdMs, countPlaces ? 1 : 0, ...userIds);
+    await this.holds.park(couponId, userIds, this.options.holdMs, countPlaces);
   }
 
   /** Whether the shopper holds a place whose row is not settled yet. */
-  async isHeld(couponId: number, userId: string): Promise<boolean> {
-    return (await this.redis.zscore(couponKeys(couponId).holds, userId)) !== null;
+  isHeld(couponId: number, userId: string): Promise<boolean> {
+    return this.holds.isHeld(couponId, userId);
   }
 
   async close(): Promise<void> {
@@ -88,8 +86,8 @@ export class HoldSweeper {
   async tick(): Promise<void> {
     try {
       // Written every tick, not once: a Redis that lost its data lost the registry too.
-      if (this.known.size) await this.redis.sadd(HOLD_COUPONS_KEY, ...[...this.known].map(String));
-      const ids = (await this.redis.smembers(HOLD_COUPONS_KEY)).map(Number);
+      await this.holds.registry.add([...this.known]);
+      const ids = await this.holds.registry.members();
       for (let i = 0; i < ids.length; i += COUPONS_PER_WRITE) await this.sweep(ids.slice(i, i + COUPONS_PER_WRITE));
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, "hold sweep failed; retrying next tick");
@@ -101,7 +99,7 @@ export class HoldSweeper {
     let due = couponIds;
     while (due.length > 0) {
       const found = await Promise.all(
-        due.map(async (couponId) => ({ couponId, users: await this.redis.expiredHolds(couponKeys(couponId).holds, this.options.batchSize) })),
+        due.map(async (couponId) => ({ couponId, users: await this.holds.expired(couponId, this.options.batchSize) })),
       );
       const expired = found.filter((f) => f.users.length > 0);
       if (expired.length === 0) return;
@@ -116,15 +114,14 @@ export class HoldSweeper {
 
   /** Holds the ledger refused give their places back; written ones are confirmed. */
   private async settle(couponId: number, users: readonly string[], results: readonly UnfencedResult[]): Promise<void> {
-    const keys = couponKeys(couponId);
     const refused = users.filter((_, i) => results[i] === "sold-out");
     const written = users.filter((_, i) => results[i] !== "sold-out");
     if (refused.length) {
       await this.ledger.recordRejections(couponId, refused, LIMIT_REACHED);
-      await this.redis.releaseHolds(keys.issued, keys.holds, ...refused);
+      await this.holds.release(couponId, refused);
       this.events.drift(couponId);
     }
-    if (written.length) await this.redis.zrem(keys.holds, ...written);
+    await this.holds.confirm(couponId, written);
     this.events.settled(written.length, refused.length);
     this.logger.warn({ couponId, written: written.length, refused: refused.length }, "settled admissions their callers did not confirm");
   }

@@ -1,17 +1,13 @@
 import { busy, isAmbiguousWrite, unavailable } from "../errors";
 import type { Ledger, WriteResult } from "../db/ledger";
 import { LockTimeoutError, LockUnavailableError, type DistributedLock, type HeldLock } from "../lock";
-import type { RedisClient } from "../redis/client";
+import type { CouponStore } from "../coupon-store/coupon-store";
 import { BatcherFullError, KeyedBatcher } from "./batcher";
-import { couponKeys } from "./coupon-keys";
-import type { RedisCouponState } from "./redis-coupon-state";
 import type { HoldSweeper } from "./hold-sweeper";
 import { statusWithHolds } from "./row-status";
 import type { UncertainWrites } from "./uncertain-writes";
 import { ALREADY_ISSUED, ISSUED, outcomeOf, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
 
-const ROOM = 1;
-const DUPLICATE = 2;
 const MAX_BATCH = 500;
 /** Shoppers waiting for their coupon's lock in this process, at most; more are told BUSY at once. */
 const MAX_WAITING = 10_000;
@@ -60,9 +56,8 @@ export class LockStrategy implements IssuanceStrategy {
   );
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly store: CouponStore,
     private readonly ledger: Ledger,
-    private readonly state: RedisCouponState,
     private readonly lock: DistributedLock,
     private readonly options: LockStrategyOptions,
     private readonly uncertain: UncertainWrites,
@@ -70,11 +65,10 @@ export class LockStrategy implements IssuanceStrategy {
   ) {}
 
   async issue(coupon: CouponRef, userId: string): Promise<IssueOutcome> {
-    const k = couponKeys(coupon.id);
     // Reads only: when Redis does not answer, nothing has changed and 503 is the truth.
-    const fast = await this.state.admit(coupon, (tag) => this.redis.checkAdmission(k.meta, k.issued, userId, tag));
-    if (fast === DUPLICATE) return ALREADY_ISSUED;
-    if (fast !== ROOM) return SOLD_OUT;
+    const fast = await this.store.checkAdmission(coupon, userId);
+    if (fast === "duplicate") return ALREADY_ISSUED;
+    if (fast === "sold-out") return SOLD_OUT;
     const decision = await this.combiner.add(coupon.id, { coupon, userId }).catch((err: unknown) => {
       throw err instanceof BatcherFullError ? busy(err) : err;
     });
@@ -113,12 +107,11 @@ export class LockStrategy implements IssuanceStrategy {
 
   private async critical(coupon: CouponRef, asked: readonly string[], held: HeldLock): Promise<Map<string, Decision>> {
     const couponId = coupon.id;
-    const k = couponKeys(couponId);
     const users = [...new Set(asked)];
-    const [room, ...issued] = (await this.state.admit(coupon, (tag) => this.redis.checkAdmissions(k.meta, k.issued, tag, ...users))) as number[];
+    const { room, admitted } = await this.store.checkAdmissions(coupon, users);
     const decided = new Map<string, Decision>();
-    const candidates = users.filter((u, i) => (issued[i] ? (decided.set(u, ALREADY_ISSUED), false) : true));
-    const winners = candidates.slice(0, Math.max(0, room!));
+    const candidates = users.filter((u, i) => (admitted[i] ? (decided.set(u, ALREADY_ISSUED), false) : true));
+    const winners = candidates.slice(0, Math.max(0, room));
     for (const u of candidates.slice(winners.length)) decided.set(u, SOLD_OUT);
     if (winners.length === 0) return decided;
 
@@ -135,7 +128,7 @@ export class LockStrategy implements IssuanceStrategy {
     // Settled uncertain writes told Redis themselves.
     const holders = winners.filter((u) => written.get(u) === "issued" || written.get(u) === "duplicate");
     // Redis learns the holders only now that their rows have committed.
-    if (holders.length) await this.redis.sadd(k.issued, ...holders).catch(() => this.state.repairSoon(couponId));
+    if (holders.length) await this.store.addAdmitted(couponId, holders).catch(() => this.store.repairSoon(couponId));
     for (const u of winners) decided.set(u, this.decide(couponId, written.get(u)!));
     return decided;
   }
@@ -152,7 +145,7 @@ export class LockStrategy implements IssuanceStrategy {
           couponId,
           u,
           async (final) => {
-            if (final !== "sold-out") await this.redis.sadd(couponKeys(couponId).issued, u);
+            if (final !== "sold-out") await this.store.addAdmitted(couponId, [u]);
           },
           () => this.holds.park(couponId, [u], true),
         ),
@@ -166,7 +159,7 @@ export class LockStrategy implements IssuanceStrategy {
     // Nothing of theirs was written: they may simply try again.
     if (result === "fenced") return busy();
     // "sold-out" or "duplicate" here means Redis had drifted from the ledger.
-    if (result !== "issued") this.state.repairSoon(couponId);
+    if (result !== "issued") this.store.repairSoon(couponId);
     return outcomeOf(result);
   }
 

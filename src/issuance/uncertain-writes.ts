@@ -1,5 +1,5 @@
 import { LIMIT_REACHED, type Ledger, type RowToIssue, type UnfencedResult } from "../db/ledger";
-import { isAmbiguousWrite } from "../errors";
+import { isUnavailable } from "../errors";
 import type { Logger } from "../logger";
 
 /** What a strategy must do once a write's fate is known (e.g. fix Redis). */
@@ -91,7 +91,7 @@ export class UncertainWrites {
     try {
       return await this.ledger.issue(rows);
     } catch (err) {
-      if (isAmbiguousWrite(err) || (err as { code?: string }).code === "UNAVAILABLE") return undefined;
+      if (isUnavailable(err, "PostgreSQL")) return undefined;
       throw err;
     }
   }
