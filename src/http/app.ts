@@ -6,6 +6,7 @@ import type { AppDeps } from "./deps";
 import { errorHandler } from "./error-handler";
 import { issueRoutes } from "./issue-routes";
 import { jsonBody } from "./json-body";
+import { listRoutes } from "./list-routes";
 import { opsRoutes } from "./ops-routes";
 import { requestContext } from "./request-context";
 
@@ -23,7 +24,9 @@ export function createApp(deps: AppDeps): Express {
 
   opsRoutes(app, deps);
   issueRoutes(app, deps);
-  couponRoutes(app, deps, requireOperator(deps.adminToken));
+  const operator = requireOperator(deps.adminToken);
+  listRoutes(app, deps, operator);
+  couponRoutes(app, deps, operator);
 
   app.use((req, _res, next) => next(new AppError("NOT_FOUND", 404, `No route for ${req.method} ${req.path}`)));
   app.use(errorHandler());
