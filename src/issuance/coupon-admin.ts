@@ -20,6 +20,8 @@ export interface ReconcileReport {
   /** Admitted in Redis with no row (a failed undo, or a write still in flight). */
   readonly extraInRedis: readonly string[];
   readonly limitMismatch: boolean;
+  /** Redis holds an older copy of the sale (state and window) than PostgreSQL, e.g. after a change whose copy failed. */
+  readonly saleMismatch: boolean;
   readonly counterMismatch: boolean;
   readonly repaired: boolean;
 }
@@ -157,7 +159,7 @@ export class CouponAdmin {
     if (!this.strategies[coupon.strategy].usesRedis) {
       const rows = await this.countRows(id);
       const postgres = { totalQuantity: coupon.totalQuantity, issuedCount: coupon.issuedCount, rows };
-      const none = { redis: null, missingInRedis: [], extraInRedis: [], limitMismatch: false, repaired: false };
+      const none = { redis: null, missingInRedis: [], extraInRedis: [], limitMismatch: false, saleMismatch: false, repaired: false };
       return { ...base, postgres, counterMismatch: rows !== coupon.issuedCount, ...none };
     }
     const ref = await this.ref(id);
@@ -190,9 +192,12 @@ export class CouponAdmin {
     const counts = (await this.ledger.counts(id)) ?? coupon;
     const postgres = { totalQuantity: counts.totalQuantity, issuedCount: counts.issuedCount, rows };
     const limitMismatch = snapshot.loaded && snapshot.limit !== counts.totalQuantity;
-    const differs = !snapshot.loaded || missing.count > 0 || extra.count > 0 || limitMismatch;
+    // Only an older copy is drift: a newer one is a change made while we compared.
+    const saleMismatch = snapshot.loaded && (snapshot.saleVersion ?? -1) < coupon.sale.version;
+    const differs = !snapshot.loaded || missing.count > 0 || extra.count > 0 || limitMismatch || saleMismatch;
     if (!dryRun && !snapshot.loaded) await this.redisState.ensureLoaded(id);
     if (!dryRun && limitMismatch) await this.redisState.setLimit(ref, counts.totalQuantity).catch(redisDown);
+    if (!dryRun && saleMismatch) await this.redisState.setSale(id, coupon.sale).catch(redisDown);
     const repaired = differs && !dryRun;
     return {
       ...base,
@@ -202,6 +207,7 @@ export class CouponAdmin {
       missingInRedis: missing.items,
       extraInRedis: extra.items,
       limitMismatch,
+      saleMismatch,
       repaired,
     };
   }

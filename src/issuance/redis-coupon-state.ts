@@ -26,6 +26,8 @@ export interface RedisCouponSnapshot {
   readonly loaded: boolean;
   readonly limit: number | undefined;
   readonly admitted: number;
+  /** The version of the sale copy Redis holds (see setSale-1.lua), if any. */
+  readonly saleVersion: number | undefined;
 }
 
 export interface RedisCouponStateOptions {
@@ -225,6 +227,7 @@ export class RedisCouponState {
       loaded: meta.tag === coupon.tag,
       limit: meta.limit === undefined ? undefined : Number(meta.limit),
       admitted,
+      saleVersion: meta.saleVersion === undefined ? undefined : Number(meta.saleVersion),
     };
   }
 
