@@ -28,7 +28,7 @@ export function createApp(deps: AppDeps): Express {
   listRoutes(app, deps, operator);
   couponRoutes(app, deps, operator);
 
-  app.use((req, _res, next) => next(new AppError("NOT_FOUND", 404, `No route for ${req.method} ${req.path}`)));
+  app.use((req, _res, next) => next(new AppError("NOT_FOUND", `No route for ${req.method} ${req.path}`)));
   app.use(errorHandler());
   return app;
 }
