@@ -7,6 +7,7 @@ import { createDatabase, type Database } from "./db/database";
 import { Ledger } from "./db/ledger";
 import type { AppDeps } from "./http/deps";
 import { CouponAdmin } from "./issuance/coupon-admin";
+import { SaleCopies } from "./issuance/sale-copies";
 import { CouponCatalog } from "./issuance/coupon-catalog";
 import { DriftMonitor } from "./issuance/drift-monitor";
 import { GroupCommit } from "./issuance/group-commit";
@@ -113,7 +114,8 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     uncertain,
     config.redisFallback === "postgres" ? postgres : undefined,
   );
-  const admin = new CouponAdmin(repo, ledger, catalog, store, strategies);
+  const saleCopies = new SaleCopies(store, (id) => repo.find(id));
+  const admin = new CouponAdmin(repo, ledger, catalog, store, strategies, saleCopies);
   const drift = new DriftMonitor(
     ledger,
     store,

@@ -21,9 +21,9 @@ export function couponRoutes(app: Express, deps: AppDeps, operator: RequestHandl
   app.patch("/coupons/:couponId", operator, async (req, res) => {
     const couponId = parseCouponId(req.params.couponId as string);
     const edit = parseBody(editCouponBody, req.body);
-    const change = await deps.admin.edit(couponId, edit);
+    const { everywhere, ...change } = await deps.admin.edit(couponId, edit);
     recordOperatorAction(req, { action: "edit", couponId, ...change });
-    res.json(couponJson(change.after));
+    res.status(everywhere ? 200 : 202).json(couponJson(change.after));
   });
 
   app.put("/coupons/:couponId/limit", operator, async (req, res) => {
@@ -45,9 +45,10 @@ export function couponRoutes(app: Express, deps: AppDeps, operator: RequestHandl
   for (const action of SALE_ACTIONS) {
     app.post(`/coupons/:couponId/${action}`, operator, async (req, res) => {
       const couponId = parseCouponId(req.params.couponId as string);
-      const change = await deps.admin.changeSale(couponId, action);
+      const { everywhere, ...change } = await deps.admin.changeSale(couponId, action);
       recordOperatorAction(req, { action, couponId, ...change });
-      res.json(couponJson(change.after));
+      // 202: recorded in PostgreSQL, and reaching Redis (every process) as soon as Redis answers again.
+      res.status(everywhere ? 200 : 202).json(couponJson(change.after));
     });
   }
 }

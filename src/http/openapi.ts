@@ -49,6 +49,8 @@ const limitParam = (fallback: number, max: number) => ({
   required: false,
   schema: { type: "integer", minimum: 1, maximum: max, default: fallback },
 });
+const recordedNotCopied =
+  "Recorded in PostgreSQL (the postgres path holds it already); Redis has not taken it yet, and gets it as soon as it answers again";
 const saleAction = (action: string, description: string) => ({
   post: {
     operationId: `${action}Sale`,
@@ -56,12 +58,13 @@ const saleAction = (action: string, description: string) => ({
     security: operator,
     parameters: [couponIdParam],
     responses: {
-      "200": json("The coupon, with its new status", "Coupon"),
+      "200": json("The coupon, with its new status; in effect in every process", "Coupon"),
+      "202": json(recordedNotCopied, "Coupon"),
       ...badInput,
       ...unauthorized,
       ...notFound,
       "409": problem("Not possible from the coupon's status (INVALID_TRANSITION; couponStatus says what it is)"),
-      "503": problem("PostgreSQL unreachable, or the change is recorded but Redis did not confirm it (UNAVAILABLE): repeat the call"),
+      ...unavailable,
     },
   },
 });
@@ -113,7 +116,8 @@ export const openApiDocument = {
         parameters: [couponIdParam],
         requestBody: body("CouponEdit"),
         responses: {
-          "200": json("The edited coupon", "Coupon"),
+          "200": json("The edited coupon; its window in effect in every process", "Coupon"),
+          "202": json(recordedNotCopied, "Coupon"),
           ...badInput,
           ...unauthorized,
           ...notFound,

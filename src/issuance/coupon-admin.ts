@@ -1,10 +1,11 @@
 import type { Writable } from "node:stream";
-import { AppError, couponNotFound, rethrowAsUnavailable, unavailable } from "../errors";
+import { AppError, couponNotFound, rethrowAsUnavailable } from "../errors";
 import type { Coupon, CouponEdit, CouponRepository, GuardedResult, NewCoupon, Winner } from "../db/coupon-repository";
 import type { Ledger } from "../db/ledger";
 import type { CouponCatalog } from "./coupon-catalog";
 import { forEachPage } from "../db/pages";
 import type { CouponStore } from "../coupon-store/coupon-store";
+import type { SaleCopies } from "./sale-copies";
 import { EDITABLE_STATUSES, TRANSITIONS, type CouponStatus, type SaleAction } from "./sale";
 import type { StrategySet } from "./issuance-service";
 import type { CouponRef } from "./types";
@@ -34,6 +35,11 @@ export interface Change {
   readonly after: Coupon;
 }
 
+/** A change of the sale, and whether it already holds in every process (false: Redis has not taken it yet; see SaleCopies). */
+export interface SaleChange extends Change {
+  readonly everywhere: boolean;
+}
+
 /** The operator's side: create coupons, change limits, repair Redis. */
 export class CouponAdmin {
   constructor(
@@ -42,6 +48,7 @@ export class CouponAdmin {
     private readonly catalog: CouponCatalog,
     private readonly store: CouponStore,
     private readonly strategies: StrategySet,
+    private readonly saleCopies: SaleCopies,
   ) {}
 
   async create(input: NewCoupon): Promise<Coupon> {
@@ -80,49 +87,44 @@ export class CouponAdmin {
   /**
    * Pause, resume or close the sale. PostgreSQL decides (one guarded
    * statement); Redis then gets the new state before we answer, so once the
-   * operator has the answer no process admits anyone against it. Work
-   * admitted before (queued, held) settles as usual.
-   *
-   * A refused transition still copies PostgreSQL's state to Redis (a no-op
-   * when Redis has it): after a change whose copy failed (503), repeating
-   * the call repairs Redis and answers that the change is already made.
+   * operator has the answer (everywhere: true) no process admits anyone
+   * against it. Work admitted before (queued, held) settles as usual.
    */
-  async changeSale(id: number, action: SaleAction): Promise<Change> {
+  async changeSale(id: number, action: SaleAction): Promise<SaleChange> {
     const t = TRANSITIONS[action];
     const result = await this.repo.setSaleState(id, t.to, t.from);
-    const after = await this.applied(id, result);
+    const { after, everywhere } = await this.applied(id, result);
     if (!after) throw invalidTransition(action, result!.before.status);
-    return { before: result!.before, after };
+    return { before: result!.before, after, everywhere };
   }
 
   /** Changes name, description or window while nobody is admitted (scheduled or paused). */
-  async edit(id: number, edit: CouponEdit): Promise<Change> {
+  async edit(id: number, edit: CouponEdit): Promise<SaleChange> {
     const result = await this.repo.edit(id, edit, EDITABLE_STATUSES);
     if (result === "window") throw windowReversed();
-    const after = await this.applied(id, result);
+    const { after, everywhere } = await this.applied(id, result);
     if (!after) {
       const status = result!.before.status;
       throw new AppError("COUPON_NOT_EDITABLE", `Coupon ${id} is ${status}; pause it first (only scheduled or paused coupons change)`, {
         extra: { couponStatus: status },
       });
     }
-    return { before: result!.before, after };
+    return { before: result!.before, after, everywhere };
   }
 
-  /** Copies the sale of a guarded change's outcome to Redis; resolves with the changed coupon, if it changed. */
-  private async applied(id: number, result: GuardedResult): Promise<Coupon | undefined> {
+  /**
+   * Copies the sale of a guarded change's outcome to Redis. A refused change
+   * copies too (a no-op when Redis has it), so repeating a call whose copy
+   * is still pending pushes it once more.
+   */
+  private async applied(id: number, result: GuardedResult): Promise<{ after: Coupon | undefined; everywhere: boolean }> {
     if (!result) throw couponNotFound(id);
     const now = result.after ?? result.before;
     // The catalog's window is only a fast refusal (admission checks the
     // window again); this process reads it anew now, others within CATALOG_REFRESH_MS.
     this.catalog.forget(id);
-    if (this.strategies[now.strategy].usesRedis) {
-      // Recorded in PostgreSQL but maybe not in Redis: 503, and repeating the call copies it again.
-      await this.store.setSale(id, now.sale).catch((cause) => {
-        throw unavailable("Redis", cause, true);
-      });
-    }
-    return result.after;
+    const everywhere = !this.strategies[now.strategy].usesRedis || (await this.saleCopies.copy(now));
+    return { after: result.after, everywhere };
   }
 
   /**
