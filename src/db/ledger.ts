@@ -320,7 +320,7 @@ export class Ledger {
   async liveCoupons(strategies: readonly StrategyName[], limit: number): Promise<LedgerCoupon[]> {
     const { rows } = await this.run<LedgerCoupon>({
       name: "live-coupons",
-      text: `SELECT id, strategy, "startsAt", "endsAt", "totalQuantity", ${LEDGER_TAG} AS tag FROM "Coupon" c
+      text: `SELECT id, strategy, "startsAt", "endsAt", "totalQuantity", "saleState", "saleVersion", ${LEDGER_TAG} AS tag FROM "Coupon" c
               WHERE strategy = ANY($1::text[])
                 AND ("startsAt" IS NULL OR "startsAt" <= now()) AND ("endsAt" IS NULL OR "endsAt" > now())
               ORDER BY id DESC LIMIT $2`,
