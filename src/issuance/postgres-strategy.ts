@@ -1,7 +1,7 @@
 import type { Ledger } from "../db/ledger";
 import { isAmbiguousWrite } from "../errors";
 import type { HoldSweeper } from "./hold-sweeper";
-import { ENDED, NOT_STARTED, PAUSED } from "./sale";
+import { isShut, shutOutcome } from "./sale";
 import { statusWithHolds } from "./row-status";
 import type { UncertainWrites } from "./uncertain-writes";
 import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
@@ -28,9 +28,7 @@ export class PostgresStrategy implements IssuanceStrategy {
       return this.uncertain.settle(coupon.id, userId, async () => undefined, () => this.holds.park(coupon.id, [userId], false));
     });
     if (result === "pending") return PENDING;
-    if (result === "paused") return PAUSED;
-    if (result === "ended") return ENDED;
-    if (result === "not-started") return NOT_STARTED;
+    if (isShut(result)) return shutOutcome(result);
     if (result === "issued") return ISSUED;
     return result === "duplicate" ? ALREADY_ISSUED : SOLD_OUT;
   }

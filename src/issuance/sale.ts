@@ -43,7 +43,7 @@ export const TRANSITIONS: Readonly<Record<SaleAction, { readonly to: SaleState; 
 /** The statuses in which name, description and window may change: nobody is being admitted. */
 export const EDITABLE_STATUSES: readonly CouponStatus[] = ["scheduled", "paused"];
 
-export const PAUSED: IssueOutcome = Object.freeze({ kind: "paused" });
+const PAUSED: IssueOutcome = Object.freeze({ kind: "paused" });
 export const ENDED: IssueOutcome = Object.freeze({ kind: "ended" });
 export const NOT_STARTED: IssueOutcome = Object.freeze({ kind: "not-started" });
 
