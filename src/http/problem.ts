@@ -15,6 +15,7 @@ const TITLES: Record<string, string> = {
   PAYLOAD_TOO_LARGE: "Payload too large",
   UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",
   UNAUTHORIZED: "Unauthorized",
+  CSRF_REJECTED: "Cross-site request refused",
   NOT_FOUND: "Not found",
   METHOD_NOT_ALLOWED: "Method not allowed",
   BAD_REQUEST: "Bad request",
@@ -31,6 +32,8 @@ export function sendProblem(
   detail: string,
   extra: Record<string, unknown> = {},
 ): void {
+  // For whoever counts answers once the response is sent (src/http/sale-answers.ts).
+  res.locals.problemCode = code;
   res
     .status(status)
     .type("application/problem+json")
