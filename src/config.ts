@@ -48,6 +48,12 @@ const schema = z.object({
   LOCK_FAULT_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   BENCH_NOOP_ROUTE: z.enum(["true", "false"]).default("false"),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, "must be true, false, a hop count or a list of proxy addresses")
+    .default("false")
+    .transform((v): boolean | number | string => (v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v)),
+  DASHBOARD_SESSION_HOURS: z.coerce.number().min(0.01).max(24).default(8),
 });
 
 type Env = z.infer<typeof schema>;
@@ -84,6 +90,14 @@ export interface Config {
   readonly queueBatchSize: number;
   /** A queue worker silent this long loses its batch to the other workers. */
   readonly queueVisibilityTimeoutMs: number;
+  /**
+   * Express's `trust proxy`: which hops' X-Forwarded-* headers to believe, so
+   * that behind a TLS-terminating proxy the request counts as secure (the
+   * dashboard's cookie is then Secure) and its origin is the public one.
+   */
+  readonly trustProxy: boolean | number | string;
+  /** How long a dashboard login lasts. */
+  readonly dashboardSessionMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -118,5 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lockFaultPauseMs: e.LOCK_FAULT_PAUSE_MS,
     queueBatchSize: e.QUEUE_BATCH_SIZE,
     queueVisibilityTimeoutMs: e.QUEUE_VISIBILITY_TIMEOUT_MS,
+    trustProxy: e.TRUST_PROXY,
+    dashboardSessionMs: Math.round(e.DASHBOARD_SESSION_HOURS * 3_600_000),
   });
 }

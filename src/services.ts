@@ -19,6 +19,8 @@ import { HoldSweeper } from "./issuance/hold-sweeper";
 import { UncertainWrites } from "./issuance/uncertain-writes";
 import type { Logger } from "./logger";
 import { Metrics } from "./metrics";
+import { SaleFeed } from "./monitor/sale-feed";
+import { watchedCoupons } from "./monitor/watched-coupons";
 import { closeRedis, createRedis, type RedisClient } from "./redis/client";
 
 export interface Services {
@@ -108,6 +110,11 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     config.redisFallback === "postgres" ? postgres : undefined,
   );
   const admin = new CouponAdmin(repo, ledger, catalog, redisState, strategies);
+  const saleFeed = new SaleFeed({
+    coupons: () => watchedCoupons(admin),
+    queueDepth: (couponId) => worker.queued(couponId),
+    answers: () => metrics.salesAcrossProcesses(),
+  });
 
   const readiness = async () => {
     const [redisOk, pgOk] = await Promise.all([
@@ -129,6 +136,9 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       metrics,
       logger,
       benchNoopRoute: config.benchNoopRoute,
+      saleFeed,
+      trustProxy: config.trustProxy,
+      dashboardSessionMs: config.dashboardSessionMs,
     },
     start() {
       if (started) return;
@@ -137,6 +147,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       worker.start();
     },
     async close() {
+      saleFeed.close();
       await issuance.close();
       await commit.settled();
       await sweeper.close();

@@ -79,6 +79,11 @@ export class QueueWorker {
     return { queued: sum(queued), processing: sum(processing) };
   }
 
+  /** Admitted entries of one coupon still waiting to be written (whichever process admitted them). */
+  queued(couponId: number): Promise<number> {
+    return this.redis.llen(couponKeys(couponId).queue);
+  }
+
   /** Finishes the batches in hand; one that cannot be written goes back to its queue. */
   async close(): Promise<void> {
     this.closed = true;
