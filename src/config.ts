@@ -40,6 +40,7 @@ const schema = z.object({
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  EXPORT_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(2),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   QUEUE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   QUEUE_VISIBILITY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
@@ -76,6 +77,8 @@ export interface Config {
   readonly adminTokenGenerated: boolean;
   readonly workers: number;
   readonly dbPoolSize: number;
+  /** PostgreSQL connections for CSV exports of winners, apart from the pool that serves shoppers. */
+  readonly exportConnections: number;
   readonly logLevel: Env["LOG_LEVEL"];
   readonly shutdownTimeoutMs: number;
   /** How long a lock-strategy request waits for the coupon's lock before 503 BUSY. */
@@ -124,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminTokenGenerated: e.ADMIN_TOKEN === undefined,
     workers: e.WORKERS,
     dbPoolSize: e.DB_POOL_SIZE,
+    exportConnections: e.EXPORT_CONNECTIONS,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     benchNoopRoute: e.BENCH_NOOP_ROUTE === "true",

@@ -9,6 +9,7 @@ import type { AppDeps } from "./deps";
 import { errorHandler } from "./error-handler";
 import { issueRoutes } from "./issue-routes";
 import { jsonBody } from "./json-body";
+import { listRoutes } from "./list-routes";
 import { opsRoutes } from "./ops-routes";
 import { requestContext } from "./request-context";
 
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps): Express {
 
   opsRoutes(app, deps);
   issueRoutes(app, deps);
+  listRoutes(app, deps, operator);
   couponRoutes(app, deps, operator);
   dashboardRoutes(app, deps, operator, check, sessions);
 

@@ -55,6 +55,8 @@ function sendOutcome(res: Response, couponId: number, userId: string, outcome: I
       return sendProblem(res, 409, "SOLD_OUT", `Coupon ${couponId} is sold out`);
     case "not-started":
       return sendProblem(res, 409, "COUPON_NOT_STARTED", `The sale of coupon ${couponId} has not started`);
+    case "paused":
+      return sendProblem(res, 409, "COUPON_PAUSED", `The sale of coupon ${couponId} is paused; try again later`);
     case "ended":
       return sendProblem(res, 409, "COUPON_ENDED", `The sale of coupon ${couponId} has ended`);
   }

@@ -1,3 +1,4 @@
+import { COUPON_STATUSES } from "../issuance/sale";
 import { DEFAULT_STRATEGY, STRATEGIES } from "../issuance/strategy-names";
 
 /**
@@ -29,7 +30,38 @@ const crossSite = {
   "403": problem("Made with the dashboard login, but not from the dashboard page: foreign Origin or no CSRF token (CSRF_REJECTED)"),
 };
 const notFound = { "404": problem("No such coupon (COUPON_NOT_FOUND)") };
+const badQuery = { "400": problem("Malformed id (INVALID_COUPON_ID) or query string (INVALID_QUERY: unknown or repeated parameter, bad cursor, limit or status)") };
 const operator = [{ bearer: [] }, { dashboardSession: [] }];
+const cursorParam = {
+  name: "cursor",
+  in: "query",
+  required: false,
+  schema: { type: "string" },
+  description: "nextCursor of the previous page, as given; absent for the first page",
+};
+const limitParam = (fallback: number, max: number) => ({
+  name: "limit",
+  in: "query",
+  required: false,
+  schema: { type: "integer", minimum: 1, maximum: max, default: fallback },
+});
+const saleAction = (action: string, description: string) => ({
+  post: {
+    operationId: `${action}Sale`,
+    description,
+    security: operator,
+    parameters: [couponIdParam],
+    responses: {
+      "200": json("The coupon, with its new status", "Coupon"),
+      ...badInput,
+      ...unauthorized,
+      ...crossSite,
+      ...notFound,
+      "409": problem("Not possible from the coupon's status (INVALID_TRANSITION; couponStatus says what it is)"),
+      "503": problem("PostgreSQL unreachable, or the change is recorded but Redis did not confirm it (UNAVAILABLE): repeat the call"),
+    },
+  },
+});
 const couponIdParam = { name: "couponId", in: "path", required: true, schema: { type: "integer", minimum: 1 } };
 const userIdParam = {
   name: "userId",
@@ -54,12 +86,38 @@ export const openApiDocument = {
         requestBody: body("NewCoupon"),
         responses: { "201": json("Created", "Coupon"), ...badInput, ...unauthorized, ...crossSite, ...unavailable },
       },
+      get: {
+        operationId: "listCoupons",
+        security: operator,
+        parameters: [
+          { name: "status", in: "query", required: false, schema: { enum: [...COUPON_STATUSES] } },
+          cursorParam,
+          limitParam(20, 100),
+        ],
+        responses: { "200": json("Coupons, newest first, with live counts and status", "CouponPage"), ...badQuery, ...unauthorized, ...unavailable },
+      },
     },
     "/coupons/{couponId}": {
       get: {
         operationId: "getCoupon",
         parameters: [couponIdParam],
         responses: { "200": json("The coupon with live counts", "Coupon"), ...badInput, ...notFound, ...unavailable },
+      },
+      patch: {
+        operationId: "editCoupon",
+        description: "Changes name, description or sale window while the coupon is scheduled or paused",
+        security: operator,
+        parameters: [couponIdParam],
+        requestBody: body("CouponEdit"),
+        responses: {
+          "200": json("The edited coupon", "Coupon"),
+          ...badInput,
+          ...unauthorized,
+          ...crossSite,
+          ...notFound,
+          "409": problem("The coupon is live, sold out or ended (COUPON_NOT_EDITABLE): pause it first"),
+          ...unavailable,
+        },
       },
     },
     "/coupons/{couponId}/limit": {
@@ -101,7 +159,7 @@ export const openApiDocument = {
           },
           ...badInput,
           ...notFound,
-          "409": problem("ALREADY_ISSUED, SOLD_OUT, COUPON_NOT_STARTED or COUPON_ENDED"),
+          "409": problem("ALREADY_ISSUED, SOLD_OUT, COUPON_NOT_STARTED, COUPON_PAUSED or COUPON_ENDED"),
           ...unavailable,
         },
       },
@@ -118,6 +176,45 @@ export const openApiDocument = {
         },
       },
     },
+    "/coupons/{couponId}/issuances": {
+      get: {
+        operationId: "listWinners",
+        description: "Winners in issue order, a page at a time; with Accept: text/csv, every winner as CSV (cursor and limit ignored)",
+        security: operator,
+        parameters: [couponIdParam, cursorParam, limitParam(100, 1000)],
+        responses: {
+          "200": {
+            description: "A page of winners, or the CSV export",
+            content: {
+              "application/json": { schema: { $ref: "#/components/schemas/WinnerPage" } },
+              "text/csv": { schema: { type: "string" } },
+            },
+          },
+          ...badQuery,
+          ...unauthorized,
+          ...notFound,
+          ...unavailable,
+        },
+      },
+    },
+    "/coupons/{couponId}/issuances.csv": {
+      get: {
+        operationId: "exportWinners",
+        description: "Every winner as CSV (header userId,issuedAt; issue order; UTC), streamed from one snapshot",
+        security: operator,
+        parameters: [couponIdParam],
+        responses: {
+          "200": { description: "The CSV", content: { "text/csv": { schema: { type: "string" } } } },
+          ...badQuery,
+          ...unauthorized,
+          ...notFound,
+          "503": problem("PostgreSQL unreachable (UNAVAILABLE), or every export connection busy (BUSY); see Retry-After"),
+        },
+      },
+    },
+    "/coupons/{couponId}/pause": saleAction("pause", "Shoppers get 409 COUPON_PAUSED until resumed; work already admitted still settles"),
+    "/coupons/{couponId}/resume": saleAction("resume", "A paused sale follows its window again"),
+    "/coupons/{couponId}/close": saleAction("close", "Ends the sale for good: shoppers get 409 COUPON_ENDED; work already admitted still settles"),
     "/coupons/{couponId}/reconcile": {
       post: {
         operationId: "reconcile",
@@ -236,10 +333,22 @@ export const openApiDocument = {
         required: ["name", "totalQuantity"],
         properties: {
           name: { type: "string", minLength: 1, maxLength: 100 },
+          description: { type: "string", minLength: 1, maxLength: 1000 },
           totalQuantity: { type: "integer", minimum: 1, maximum: 10000000 },
           strategy: { enum: [...STRATEGIES], default: DEFAULT_STRATEGY },
           startsAt: { type: "string", format: "date-time" },
           endsAt: { type: "string", format: "date-time" },
+        },
+      },
+      CouponEdit: {
+        type: "object",
+        additionalProperties: false,
+        minProperties: 1,
+        properties: {
+          name: { type: "string", minLength: 1, maxLength: 100 },
+          description: { type: ["string", "null"], minLength: 1, maxLength: 1000 },
+          startsAt: { type: ["string", "null"], format: "date-time" },
+          endsAt: { type: ["string", "null"], format: "date-time" },
         },
       },
       NewLimit: {
@@ -253,7 +362,9 @@ export const openApiDocument = {
         properties: {
           id: { type: "integer" },
           name: { type: "string" },
+          description: { type: ["string", "null"] },
           strategy: { type: "string" },
+          status: { enum: [...COUPON_STATUSES] },
           totalQuantity: { type: "integer" },
           issuedCount: { type: "integer" },
           remaining: { type: "integer" },
@@ -261,6 +372,24 @@ export const openApiDocument = {
           endsAt: { type: ["string", "null"], format: "date-time" },
           createdAt: { type: "string", format: "date-time" },
           updatedAt: { type: "string", format: "date-time" },
+        },
+      },
+      CouponPage: {
+        type: "object",
+        properties: {
+          items: { type: "array", items: { $ref: "#/components/schemas/Coupon" } },
+          nextCursor: { type: ["string", "null"], description: "Pass as cursor for the next page; null on the last" },
+        },
+      },
+      WinnerPage: {
+        type: "object",
+        properties: {
+          couponId: { type: "integer" },
+          items: {
+            type: "array",
+            items: { type: "object", properties: { userId: { type: "string" }, issuedAt: { type: "string", format: "date-time" } } },
+          },
+          nextCursor: { type: ["string", "null"], description: "Pass as cursor for the next page; null on the last" },
         },
       },
       IssueRequest: {

@@ -1,9 +1,11 @@
+import type { Writable } from "node:stream";
 import { AppError, notFound, rethrowAsUnavailable } from "../errors";
-import type { Coupon, CouponRepository, NewCoupon } from "../db/coupon-repository";
+import type { Coupon, CouponEdit, CouponRepository, GuardedResult, NewCoupon, Winner } from "../db/coupon-repository";
 import type { Ledger } from "../db/ledger";
 import type { CouponCatalog } from "./coupon-catalog";
 import { forEachPage } from "./pages";
 import type { RedisCouponState } from "./redis-coupon-state";
+import { EDITABLE_STATUSES, TRANSITIONS, type CouponStatus, type SaleAction } from "./sale";
 import type { StrategySet } from "./issuance-service";
 import type { CouponRef } from "./types";
 
@@ -23,6 +25,12 @@ export interface ReconcileReport {
 }
 
 const SAMPLE = 100;
+
+/** An operator's change: the coupon as it was, and as it is now. */
+export interface Change {
+  readonly before: Coupon;
+  readonly after: Coupon;
+}
 
 /** The operator's side: create coupons, change limits, repair Redis. */
 export class CouponAdmin {
@@ -46,8 +54,70 @@ export class CouponAdmin {
 
   async get(id: number): Promise<Coupon> {
     const coupon = await this.repo.find(id);
-    if (!coupon) throw notFound("COUPON_NOT_FOUND", `Coupon ${id} does not exist`);
+    if (!coupon) throw couponNotFound(id);
     return coupon;
+  }
+
+  /** A page of coupons, newest first, before the keyset `beforeId`. */
+  list(options: { status?: CouponStatus | undefined; beforeId?: number | undefined; limit: number }): Promise<Coupon[]> {
+    return this.repo.list(options);
+  }
+
+  /** A page of the coupon's winners in issue order, after the keyset `afterSeq`. */
+  async winners(id: number, afterSeq: bigint, limit: number): Promise<Winner[]> {
+    await this.get(id);
+    return this.repo.winners(id, afterSeq, limit);
+  }
+
+  /** Streams every winner of the coupon as CSV to `out`; 404 before anything is written if there is no such coupon. */
+  async exportWinners(id: number, out: Writable, beforeFirstByte: () => void): Promise<void> {
+    await this.get(id);
+    await this.repo.exportWinners(id, out, beforeFirstByte);
+  }
+
+  /**
+   * Pause, resume or close the sale. PostgreSQL decides (one guarded
+   * statement); Redis then gets the new state before we answer, so once the
+   * operator has the answer no process admits anyone against it. Work
+   * admitted before (queued, held) settles as usual.
+   *
+   * A refused transition still copies PostgreSQL's state to Redis (a no-op
+   * when Redis has it): after a change whose copy failed (503), repeating
+   * the call repairs Redis and answers that the change is already made.
+   */
+  async changeSale(id: number, action: SaleAction): Promise<Change> {
+    const t = TRANSITIONS[action];
+    const result = await this.repo.setSaleState(id, t.to, t.from);
+    const after = await this.applied(id, result);
+    if (!after) throw invalidTransition(action, result!.before.status);
+    return { before: result!.before, after };
+  }
+
+  /** Changes name, description or window while nobody is admitted (scheduled or paused). */
+  async edit(id: number, edit: CouponEdit): Promise<Change> {
+    const result = await this.repo.edit(id, edit, EDITABLE_STATUSES);
+    if (result === "window") throw new AppError("VALIDATION_FAILED", 400, "endsAt must be after startsAt", { extra: { errors: [{ path: "endsAt", message: "must be after startsAt" }] } });
+    const after = await this.applied(id, result);
+    if (!after) {
+      const status = result!.before.status;
+      throw new AppError("COUPON_NOT_EDITABLE", 409, `Coupon ${id} is ${status}; pause it first (only scheduled or paused coupons change)`, { extra: { couponStatus: status } });
+    }
+    return { before: result!.before, after };
+  }
+
+  /** Copies the sale of a guarded change's outcome to Redis; resolves with the changed coupon, if it changed. */
+  private async applied(id: number, result: GuardedResult): Promise<Coupon | undefined> {
+    if (!result) throw couponNotFound(id);
+    const now = result.after ?? result.before;
+    // The catalog's window is only a fast refusal (admission checks the
+    // window again); this process reads it anew now, others within CATALOG_REFRESH_MS.
+    this.catalog.forget(id);
+    if (this.strategies[now.strategy].usesRedis) {
+      await this.redisState.setSale(id, now.sale).catch((cause) => {
+        throw saleNotCopied(cause);
+      });
+    }
+    return result.after;
   }
 
   /**
@@ -56,7 +126,7 @@ export class CouponAdmin {
    * will take: lowering changes Redis (which refuses to go below what it
    * has admitted) and then PostgreSQL; raising goes the other way.
    */
-  async setLimit(id: number, limit: number): Promise<Coupon> {
+  async setLimit(id: number, limit: number): Promise<Change> {
     const coupon = await this.get(id);
     const ref = await this.ref(id);
     const usesRedis = this.strategies[coupon.strategy].usesRedis;
@@ -71,7 +141,7 @@ export class CouponAdmin {
       throw limitBelowIssued(limit, result.issuedCount);
     }
     if (usesRedis && limit >= coupon.totalQuantity) await this.redisState.setLimit(ref, limit).catch(redisDown);
-    return result.coupon;
+    return { before: coupon, after: result.coupon };
   }
 
   /**
@@ -177,6 +247,19 @@ class Sample {
     if (this.count++ < SAMPLE) this.items.push(item);
   }
 }
+
+const saleNotCopied = (cause: unknown) =>
+  new AppError("UNAVAILABLE", 503, "The change is recorded, but Redis did not confirm it; repeat the call to apply it everywhere", {
+    retryAfterSeconds: 1,
+    cause,
+    dependency: "Redis",
+    maybeCommitted: true,
+  });
+
+const couponNotFound = (id: number) => notFound("COUPON_NOT_FOUND", `Coupon ${id} does not exist`);
+
+const invalidTransition = (action: SaleAction, status: CouponStatus) =>
+  new AppError("INVALID_TRANSITION", 409, `Cannot ${action} coupon: it is ${status}`, { extra: { action, couponStatus: status } });
 
 const limitBelowIssued = (limit: number, issued: number) =>
   new AppError("LIMIT_BELOW_ISSUED", 409, `Cannot set the limit to ${limit}: ${issued} are already issued or admitted`);

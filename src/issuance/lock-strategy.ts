@@ -6,6 +6,7 @@ import { couponKeys } from "./coupon-keys";
 import type { RedisCouponState } from "./redis-coupon-state";
 import type { HoldSweeper } from "./hold-sweeper";
 import { statusWithHolds } from "./row-status";
+import { saleRefusal } from "./sale";
 import type { UncertainWrites } from "./uncertain-writes";
 import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
 
@@ -61,6 +62,8 @@ export class LockStrategy implements IssuanceStrategy {
     const k = couponKeys(coupon.id);
     // Reads only: when Redis does not answer, nothing has changed and 503 is the truth.
     const fast = await this.state.admit(coupon, (tag) => this.redis.checkAdmission(k.meta, k.issued, userId, tag));
+    const refused = saleRefusal(fast);
+    if (refused) return refused;
     if (fast === DUPLICATE) return ALREADY_ISSUED;
     if (fast !== ROOM) return SOLD_OUT;
     return new Promise((resolve, reject) => {
@@ -114,8 +117,12 @@ export class LockStrategy implements IssuanceStrategy {
     const couponId = coupon.id;
     const k = couponKeys(couponId);
     const users = [...new Set(batch.map((w) => w.userId))];
-    const [room, ...issued] = (await this.state.admit(coupon, (tag) => this.redis.checkAdmissions(k.meta, k.issued, tag, ...users))) as number[];
+    const reply = await this.state.admit(coupon, (tag) => this.redis.checkAdmissions(k.meta, k.issued, tag, ...users));
     const decided = new Map<string, Decision>();
+    // Paused or closed since they arrived: none of them was admitted yet.
+    const refused = saleRefusal(reply);
+    if (refused) return new Map(users.map((u) => [u, refused]));
+    const [room, ...issued] = reply as number[];
     const candidates = users.filter((u, i) => (issued[i] ? (decided.set(u, ALREADY_ISSUED), false) : true));
     const winners = candidates.slice(0, Math.max(0, room!));
     for (const u of candidates.slice(winners.length)) decided.set(u, SOLD_OUT);

@@ -1,8 +1,9 @@
 import { AppError, isAmbiguousWrite, rethrowAsUnavailable, unavailable } from "../errors";
-import type { Ledger } from "../db/ledger";
+import type { Ledger, LedgerCoupon } from "../db/ledger";
 import { answerWithin, type RedisClient } from "../redis/client";
 import { couponKeys, stagingKey } from "./coupon-keys";
 import { forEachPage } from "./pages";
+import { saleArgs, type Sale } from "./sale";
 import type { CouponRef } from "./types";
 
 /** What every admission script answers when the coupon's keys are missing or belong to another ledger state. */
@@ -148,7 +149,13 @@ export class RedisCouponState {
     return userIds.length ? this.redis.dropStrays(keys.issued, keys.holds, keys.pending, ...userIds) : 0;
   }
 
-  /** Loads the coupon from PostgreSQL: staged privately, then published by loadCoupon-7.lua. */
+  /**
+   * Loads the coupon from PostgreSQL: staged privately, then published by
+   * loadCoupon-7.lua. An operator who changes the sale while we load finds
+   * no keys to update (setSale-1.lua leaves absent keys alone) or updates
+   * them before we publish (we then keep theirs, the newer version); so the
+   * sale is read once more after publishing, and a newer one is written.
+   */
   private async publish(couponId: number): Promise<{ published: boolean; tag: string }> {
     const keys = couponKeys(couponId);
     const staging = stagingKey(couponId);
@@ -169,8 +176,11 @@ export class RedisCouponState {
       keys.workers,
       coupon.totalQuantity,
       coupon.tag,
+      ...saleArgs(saleOf(coupon)),
     );
     if (published === 1) this.options.onRebuilt?.(couponId);
+    const now = await this.ledger.couponRef(couponId);
+    if (now && now.tag === coupon.tag && now.saleVersion !== coupon.saleVersion) await this.setSale(couponId, saleOf(now));
     return { published: published === 1, tag: coupon.tag };
   }
 
@@ -191,6 +201,11 @@ export class RedisCouponState {
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < userIds.length; i += STAGING_CHUNK) writes.push(this.redis.sadd(key, ...userIds.slice(i, i + STAGING_CHUNK)));
     return Promise.all(writes);
+  }
+
+  /** Copies the coupon's sale (state and window) to Redis, unless Redis holds nothing of it yet or as new a copy. */
+  async setSale(couponId: number, sale: Sale): Promise<void> {
+    await this.redis.setSale(couponKeys(couponId).meta, ...saleArgs(sale));
   }
 
   /** Sets the limit in Redis; returns how many are admitted if that is above it. */
@@ -266,3 +281,5 @@ export class RedisCouponState {
     return new Set([...queued, ...held]);
   }
 }
+
+const saleOf = (c: LedgerCoupon): Sale => ({ state: c.saleState, startsAt: c.startsAt, endsAt: c.endsAt, version: c.saleVersion });

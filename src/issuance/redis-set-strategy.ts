@@ -6,6 +6,7 @@ import type { GroupCommit } from "./group-commit";
 import type { HoldSweeper } from "./hold-sweeper";
 import { OUTCOME_UNKNOWN, type RedisCouponState } from "./redis-coupon-state";
 import { statusWithHolds } from "./row-status";
+import { saleRefusal } from "./sale";
 import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStatus, type IssuanceStrategy, type IssueOutcome } from "./types";
 
 const ADMITTED = 1;
@@ -42,6 +43,8 @@ export class RedisSetStrategy implements IssuanceStrategy {
     // Sent but unanswered: Redis may run it late. If it does, the hold is
     // settled by a sweeper and the status route tells the shopper.
     if (code === OUTCOME_UNKNOWN) return PENDING;
+    const refused = saleRefusal(code);
+    if (refused) return refused;
     if (code === DUPLICATE) return ALREADY_ISSUED;
     if (code === SOLD_OUT_CODE) return SOLD_OUT;
     // ADMITTED (1), or HELD (4) by an earlier request of theirs: writing is idempotent.

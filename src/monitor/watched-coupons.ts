@@ -1,21 +1,20 @@
 import type { CouponAdmin } from "../issuance/coupon-admin";
 import type { WatchedCoupon } from "./sale-feed";
-import type { CouponStatus } from "./sale-update";
 
-/** How many coupons the dashboard shows at most, newest first. */
+/** How many coupons the dashboard shows at most. */
 const MAX_WATCHED = 50;
+/** Sold-out sales stay on show (their final numbers matter) until newer ones push them out. */
+const MAX_SOLD_OUT = 10;
 
-/** The coupons whose sale is open now: live or sold out, newest first. */
+/**
+ * The sales an operator watches: live and paused ones, and the latest
+ * sold-out ones; newest first.
+ */
 export async function watchedCoupons(admin: CouponAdmin): Promise<WatchedCoupon[]> {
-  const now = Date.now();
-  const ids = (await admin.ids()).reverse();
-  const coupons = await Promise.all(ids.map((id) => admin.get(id)));
-  const watched: WatchedCoupon[] = [];
-  for (const c of coupons) {
-    const status: CouponStatus = c.issuedCount >= c.totalQuantity ? "sold-out" : "live";
-    const open = (!c.startsAt || c.startsAt.getTime() <= now) && (!c.endsAt || c.endsAt.getTime() > now);
-    if (open) watched.push({ ...c, status });
-    if (watched.length === MAX_WATCHED) break;
-  }
-  return watched;
+  const [live, paused, soldOut] = await Promise.all([
+    admin.list({ status: "live", limit: MAX_WATCHED }),
+    admin.list({ status: "paused", limit: MAX_WATCHED }),
+    admin.list({ status: "sold-out", limit: MAX_SOLD_OUT }),
+  ]);
+  return [...live, ...paused, ...soldOut].sort((a, b) => b.id - a.id).slice(0, MAX_WATCHED);
 }

@@ -10,17 +10,25 @@ export interface LuaScript {
 }
 
 const FILE_NAME = /^([a-z][A-Za-z0-9]*)-(\d+)\.lua$/;
+const INCLUDE = /^-- @include ([a-z][A-Za-z0-9]*)$/gm;
 
 /**
  * Reads every `<camelName>-<numKeys>.lua` in a folder. Call once per folder
  * at module load; defineLuaCommands then makes each a client command, which
  * ioredis sends as EVALSHA, falling back to EVAL once after a Redis restart
  * or SCRIPT FLUSH, so scripts survive a Redis that lost everything.
+ *
+ * A line `-- @include <name>` is replaced by `includes/<name>.lua` of the
+ * same folder: a Lua function several scripts share (Redis runs each script
+ * alone, so shared code has to be part of every script that needs it).
  */
 export function readLuaScripts(dir: string): readonly LuaScript[] {
+  const include = (_line: string, name: string) => readFileSync(path.join(dir, "includes", `${name}.lua`), "utf8");
   return readdirSync(dir).flatMap((file) => {
     const m = FILE_NAME.exec(file);
-    return m ? [{ name: m[1]!, numberOfKeys: Number(m[2]), lua: readFileSync(path.join(dir, file), "utf8") }] : [];
+    if (!m) return [];
+    const lua = readFileSync(path.join(dir, file), "utf8").replace(INCLUDE, include);
+    return [{ name: m[1]!, numberOfKeys: Number(m[2]), lua }];
   });
 }
 
@@ -31,6 +39,9 @@ export function defineLuaCommands(client: Redis | Cluster, scripts: readonly Lua
 /** The coupon scripts in ./lua. */
 export const couponScripts = readLuaScripts(path.join(__dirname, "lua"));
 
+/** A coupon's sale as the scripts take it: state, startsAt and endsAt in ms ('' for none), saleVersion. */
+export type SaleArgs = [state: string, startsAtMs: string, endsAtMs: string, version: number];
+
 // Typed by declaration merging; the comment block of each .lua file is the contract.
 declare module "ioredis" {
   interface RedisCommander<Context> {
@@ -39,7 +50,7 @@ declare module "ioredis" {
     releaseHolds(issued: string, holds: string, ...userIds: string[]): Result<number, Context>;
     holdPlaces(issued: string, holds: string, holdMs: number, countPlaces: 0 | 1, ...userIds: string[]): Result<number, Context>;
     checkAdmission(meta: string, issued: string, userId: string, tag: string): Result<number, Context>;
-    checkAdmissions(meta: string, issued: string, tag: string, ...userIds: string[]): Result<0 | number[], Context>;
+    checkAdmissions(meta: string, issued: string, tag: string, ...userIds: string[]): Result<number | number[], Context>;
     loadCoupon(
       meta: string,
       issued: string,
@@ -50,6 +61,7 @@ declare module "ioredis" {
       workers: string,
       limit: number,
       tag: string,
+      ...sale: SaleArgs
     ): Result<number, Context>;
     dropStrays(issued: string, holds: string, pending: string, ...userIds: string[]): Result<number, Context>;
     admitToQueue(meta: string, issued: string, pending: string, queue: string, userId: string, nowMs: number, tag: string): Result<number, Context>;
@@ -67,5 +79,6 @@ declare module "ioredis" {
     ): Result<number, Context>;
     requeueStale(workers: string, processing: string, queue: string, workerId: string, lastSeen: string): Result<number, Context>;
     setLimit(meta: string, issued: string, limit: number, tag: string): Result<number, Context>;
+    setSale(meta: string, ...sale: SaleArgs): Result<number, Context>;
   }
 }

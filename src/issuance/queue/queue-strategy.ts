@@ -4,6 +4,7 @@ import type { RedisClient } from "../../redis/client";
 import { couponKeys } from "../coupon-keys";
 import { OUTCOME_UNKNOWN, type RedisCouponState } from "../redis-coupon-state";
 import { rowStatus } from "../row-status";
+import { saleRefusal } from "../sale";
 import {
   ALREADY_ISSUED,
   ISSUED,
@@ -49,6 +50,8 @@ export class QueueStrategy implements IssuanceStrategy {
     // what it holds when it wakes), and the worker would then issue this
     // shopper. Only PENDING stays true either way; the status route tells.
     if (code === OUTCOME_UNKNOWN) return PENDING;
+    const refused = saleRefusal(code);
+    if (refused) return refused;
     if (code === DUPLICATE) return ALREADY_ISSUED;
     if (code !== ADMITTED && code !== DUPLICATE_PENDING) return SOLD_OUT;
     // Drain now; the worker's tick also tells every other process's worker about this queue.
