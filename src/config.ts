@@ -46,8 +46,8 @@ const schema = z.object({
   QUEUE_VISIBILITY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   LOCK_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(3_000),
   LOCK_LEASE_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
-  LOCK_FAULT_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
-  BENCH_NOOP_ROUTE: z.enum(["true", "false"]).default("false"),
+  TEST_LOCK_FAULT_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  TEST_BENCH_NOOP_ROUTE: z.enum(["true", "false"]).default("false"),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   TRUST_PROXY: z
     .string()
@@ -85,9 +85,9 @@ export interface Config {
   readonly lockWaitMs: number;
   /** The lock's lease; a watchdog extends it while the holder works. */
   readonly lockLeaseMs: number;
-  /** Fault injection for tests only: a pause inside the lock's critical section. */
+  /** Fault injection for tests only (TEST_LOCK_FAULT_PAUSE_MS): a pause inside the lock's critical section. */
   readonly lockFaultPauseMs: number;
-  /** Serves POST /bench/noop: the issue route's middleware and validation, no Redis or PostgreSQL. */
+  /** For the benchmark only (TEST_BENCH_NOOP_ROUTE): POST /bench/noop, the issue route's middleware and validation, no Redis or PostgreSQL. */
   readonly benchNoopRoute: boolean;
   /** Queue entries persisted per transaction. */
   readonly queueBatchSize: number;
@@ -113,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${String(issue.path[0])} ${issue.message}`);
   }
   const e = parsed.data;
+  refuseTestKnobsInProduction(env);
   return Object.freeze({
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
@@ -130,13 +131,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exportConnections: e.EXPORT_CONNECTIONS,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    benchNoopRoute: e.BENCH_NOOP_ROUTE === "true",
+    benchNoopRoute: e.TEST_BENCH_NOOP_ROUTE === "true",
     lockWaitMs: e.LOCK_WAIT_MS,
     lockLeaseMs: e.LOCK_LEASE_MS,
-    lockFaultPauseMs: e.LOCK_FAULT_PAUSE_MS,
+    lockFaultPauseMs: e.TEST_LOCK_FAULT_PAUSE_MS,
     queueBatchSize: e.QUEUE_BATCH_SIZE,
     queueVisibilityTimeoutMs: e.QUEUE_VISIBILITY_TIMEOUT_MS,
     trustProxy: e.TRUST_PROXY,
     dashboardSessionMs: Math.round(e.DASHBOARD_SESSION_HOURS * 3_600_000),
   });
+}
+
+/** Knobs named TEST_* exist for tests and benchmarks; a production process must not run with any of them. */
+function refuseTestKnobsInProduction(env: NodeJS.ProcessEnv): void {
+  if (env.NODE_ENV !== "production") return;
+  const knob = Object.keys(env).find((name) => name.startsWith("TEST_") && name in schema.shape);
+  if (knob) throw new ConfigError(`Invalid configuration: ${knob} is for tests only and is refused when NODE_ENV=production`);
 }

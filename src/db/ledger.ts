@@ -1,6 +1,6 @@
 import type { Pool, PoolClient, QueryConfig, QueryResultRow } from "pg";
-import { busy, unavailable } from "../errors";
-import type { SaleState } from "../issuance/sale";
+import { busy, isUnavailable, unavailable } from "../errors";
+import type { SaleShut, SaleState } from "../issuance/sale";
 import type { StrategyName } from "../issuance/strategy-names";
 import { isCheckViolation, isUniqueViolation, orUnavailable } from "./pg-errors";
 
@@ -13,8 +13,7 @@ import { isCheckViolation, isUniqueViolation, orUnavailable } from "./pg-errors"
  */
 
 export type SingleIssueResult = "issued" | "duplicate" | "sold-out" | "fenced";
-/** Why an admission found the sale shut (see coupon_status in the migrations). */
-export type SaleRefused = "paused" | "ended" | "not-started";
+
 /** A user's fate in an unfenced write. */
 export type IssueResult = Exclude<SingleIssueResult, "fenced">;
 
@@ -90,7 +89,7 @@ export class Ledger {
     try {
       return await work(client, onError);
     } catch (err) {
-      if ((err as { code?: string }).code === "UNAVAILABLE") broken = true;
+      if (isUnavailable(err)) broken = true;
       throw err;
     } finally {
       client.off("error", onError);
@@ -114,7 +113,7 @@ export class Ledger {
    * is open and in its window. Work admitted earlier (holds, uncertain
    * writes) settles with issueOne, whatever the sale has become since.
    */
-  async admitOne(couponId: number, userId: string): Promise<IssueResult | SaleRefused> {
+  async admitOne(couponId: number, userId: string): Promise<IssueResult | SaleShut> {
     for (let attempt = 1; ; attempt++) {
       const r = await this.runIssueOne(couponId, userId, null, true);
       if (r.duplicate) return "duplicate";
@@ -127,7 +126,7 @@ export class Ledger {
 
   private async runIssueOne(couponId: number, userId: string, fenceToken: bigint | null, admitting: boolean) {
     try {
-      const { rows } = await this.run<{ duplicate: boolean; issued: boolean; fenced: boolean; shut: SaleRefused | "sold-out" | null }>({
+      const { rows } = await this.run<{ duplicate: boolean; issued: boolean; fenced: boolean; shut: SaleShut | "sold-out" | null }>({
         name: "issue-one",
         text: ISSUE_ONE,
         values: [couponId, userId, fenceToken === null ? null : fenceToken.toString(), admitting],

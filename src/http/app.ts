@@ -38,7 +38,7 @@ export function createApp(deps: AppDeps): Express {
   couponRoutes(app, deps, operator);
   dashboardRoutes(app, deps, operator, check, sessions);
 
-  app.use((req, _res, next) => next(new AppError("NOT_FOUND", 404, `No route for ${req.method} ${req.path}`)));
+  app.use((req, _res, next) => next(new AppError("NOT_FOUND", `No route for ${req.method} ${req.path}`)));
   app.use(errorHandler());
   return app;
 }

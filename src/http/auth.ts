@@ -51,7 +51,7 @@ export function requireOperator(check: OperatorCheck, sessions: DashboardSession
     const session = sessions.read(req);
     if (!session) return next(unauthorized());
     if (!SAFE_METHODS.has(req.method) && !sessions.fromOwnPage(req, session)) {
-      return next(new AppError("CSRF_REJECTED", 403, "A change made with the dashboard login must come from the dashboard page itself"));
+      return next(new AppError("CSRF_REJECTED", "A change made with the dashboard login must come from the dashboard page itself"));
     }
     req.operator = { subject: session.subject, session };
     next();
@@ -59,4 +59,4 @@ export function requireOperator(check: OperatorCheck, sessions: DashboardSession
 }
 
 const unauthorized = () =>
-  new AppError("UNAUTHORIZED", 401, "Operator routes need Authorization: Bearer <ADMIN_TOKEN>, or a dashboard login");
+  new AppError("UNAUTHORIZED", "Operator routes need Authorization: Bearer <ADMIN_TOKEN>, or a dashboard login");

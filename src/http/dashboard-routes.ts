@@ -1,12 +1,11 @@
 import path from "node:path";
 import express, { type Express, type RequestHandler, type Response } from "express";
-import { z } from "zod";
 import { AppError } from "../errors";
 import type { OperatorCheck } from "./auth";
 import type { DashboardSession, DashboardSessions } from "./dashboard-session";
 import { ownOrigin } from "./dashboard-session";
 import type { AppDeps } from "./deps";
-import { parseBody } from "./validation";
+import { dashboardLoginBody, parseBody } from "./validation";
 
 /**
  * Where `npm run build` puts the page (web/dashboard bundled by esbuild):
@@ -23,8 +22,6 @@ const PAGE_POLICY =
 
 /** A stream whose reader lags this far behind is dropped; its browser reconnects. */
 const MAX_UNSENT_BYTES = 1 << 20;
-
-const loginBody = z.strictObject({ token: z.string().min(1).max(8_192) });
 
 /**
  * The live sale dashboard: the page (public: it holds no data), its login,
@@ -48,10 +45,10 @@ export function dashboardRoutes(
   app.post("/dashboard/login", async (req, res) => {
     // Only the dashboard's own page logs in (a browser always sends Origin with a POST).
     const origin = req.get("origin");
-    if (origin !== undefined && origin !== ownOrigin(req)) throw new AppError("CSRF_REJECTED", 403, "Log in from the dashboard page itself");
-    const { token } = parseBody(loginBody, req.body);
+    if (origin !== undefined && origin !== ownOrigin(req)) throw new AppError("CSRF_REJECTED", "Log in from the dashboard page itself");
+    const { token } = parseBody(dashboardLoginBody, req.body);
     const who = await check(token);
-    if (!who) throw new AppError("UNAUTHORIZED", 401, "That operator token is not valid");
+    if (!who) throw new AppError("UNAUTHORIZED", "That operator token is not valid");
     const session = sessions.start(req, res, who.subject);
     req.log.info({ subject: who.subject }, "dashboard login");
     res.json(sessionJson(sessions, session));

@@ -1,11 +1,18 @@
+import { z } from "zod";
 import { COUPON_STATUSES } from "../issuance/sale";
-import { DEFAULT_STRATEGY, STRATEGIES } from "../issuance/strategy-names";
+import { createCouponBody, dashboardLoginBody, editCouponBody, issueBody, setLimitBody } from "./validation";
 
 /**
  * The API as OpenAPI 3.1. test/http/openapi.test.ts keeps it true: every
  * documented operation exists and answers only documented statuses, and
  * every route the app serves is documented.
  */
+/** A request body's JSON Schema, generated from the zod schema that parses it, so the two cannot drift. */
+function requestSchema(schema: z.ZodType) {
+  const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+  return jsonSchema;
+}
+
 const problem = (description: string) => ({
   description,
   content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
@@ -321,42 +328,9 @@ export const openApiDocument = {
           errors: { type: "array", items: { type: "object" } },
         },
       },
-      UserId: {
-        oneOf: [
-          { type: "integer", minimum: 1, maximum: 9007199254740991 },
-          { type: "string", pattern: "^[0-9]{1,20}$", description: "Decimal, up to 9223372036854775807" },
-        ],
-      },
-      NewCoupon: {
-        type: "object",
-        additionalProperties: false,
-        required: ["name", "totalQuantity"],
-        properties: {
-          name: { type: "string", minLength: 1, maxLength: 100 },
-          description: { type: "string", minLength: 1, maxLength: 1000 },
-          totalQuantity: { type: "integer", minimum: 1, maximum: 10000000 },
-          strategy: { enum: [...STRATEGIES], default: DEFAULT_STRATEGY },
-          startsAt: { type: "string", format: "date-time" },
-          endsAt: { type: "string", format: "date-time" },
-        },
-      },
-      CouponEdit: {
-        type: "object",
-        additionalProperties: false,
-        minProperties: 1,
-        properties: {
-          name: { type: "string", minLength: 1, maxLength: 100 },
-          description: { type: ["string", "null"], minLength: 1, maxLength: 1000 },
-          startsAt: { type: ["string", "null"], format: "date-time" },
-          endsAt: { type: ["string", "null"], format: "date-time" },
-        },
-      },
-      NewLimit: {
-        type: "object",
-        additionalProperties: false,
-        required: ["totalQuantity"],
-        properties: { totalQuantity: { type: "integer", minimum: 1, maximum: 10000000 } },
-      },
+      NewCoupon: requestSchema(createCouponBody),
+      CouponEdit: requestSchema(editCouponBody),
+      NewLimit: requestSchema(setLimitBody),
       Coupon: {
         type: "object",
         properties: {
@@ -392,12 +366,7 @@ export const openApiDocument = {
           nextCursor: { type: ["string", "null"], description: "Pass as cursor for the next page; null on the last" },
         },
       },
-      IssueRequest: {
-        type: "object",
-        additionalProperties: false,
-        required: ["userId"],
-        properties: { userId: { $ref: "#/components/schemas/UserId" } },
-      },
+      IssueRequest: requestSchema(issueBody),
       Issuance: {
         type: "object",
         properties: {
@@ -416,12 +385,7 @@ export const openApiDocument = {
         },
       },
       ReconcileRequest: { type: "object", properties: { dryRun: { type: "boolean" } } },
-      DashboardLogin: {
-        type: "object",
-        additionalProperties: false,
-        required: ["token"],
-        properties: { token: { type: "string", minLength: 1, maxLength: 8192, description: "An operator credential (ADMIN_TOKEN)" } },
-      },
+      DashboardLogin: requestSchema(dashboardLoginBody),
       DashboardSession: {
         type: "object",
         properties: {

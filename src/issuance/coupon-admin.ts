@@ -1,10 +1,10 @@
 import type { Writable } from "node:stream";
-import { AppError, notFound, rethrowAsUnavailable } from "../errors";
+import { AppError, couponNotFound, rethrowAsUnavailable, unavailable } from "../errors";
 import type { Coupon, CouponEdit, CouponRepository, GuardedResult, NewCoupon, Winner } from "../db/coupon-repository";
 import type { Ledger } from "../db/ledger";
 import type { CouponCatalog } from "./coupon-catalog";
-import { forEachPage } from "./pages";
-import type { RedisCouponState } from "./redis-coupon-state";
+import { forEachPage } from "../db/pages";
+import type { CouponStore } from "../coupon-store/coupon-store";
 import { EDITABLE_STATUSES, TRANSITIONS, type CouponStatus, type SaleAction } from "./sale";
 import type { StrategySet } from "./issuance-service";
 import type { CouponRef } from "./types";
@@ -20,6 +20,8 @@ export interface ReconcileReport {
   /** Admitted in Redis with no row (a failed undo, or a write still in flight). */
   readonly extraInRedis: readonly string[];
   readonly limitMismatch: boolean;
+  /** Redis holds an older copy of the sale (state and window) than PostgreSQL, e.g. after a change whose copy failed. */
+  readonly saleMismatch: boolean;
   readonly counterMismatch: boolean;
   readonly repaired: boolean;
 }
@@ -38,7 +40,7 @@ export class CouponAdmin {
     private readonly repo: CouponRepository,
     private readonly ledger: Ledger,
     private readonly catalog: CouponCatalog,
-    private readonly redisState: RedisCouponState,
+    private readonly store: CouponStore,
     private readonly strategies: StrategySet,
   ) {}
 
@@ -96,11 +98,13 @@ export class CouponAdmin {
   /** Changes name, description or window while nobody is admitted (scheduled or paused). */
   async edit(id: number, edit: CouponEdit): Promise<Change> {
     const result = await this.repo.edit(id, edit, EDITABLE_STATUSES);
-    if (result === "window") throw new AppError("VALIDATION_FAILED", 400, "endsAt must be after startsAt", { extra: { errors: [{ path: "endsAt", message: "must be after startsAt" }] } });
+    if (result === "window") throw windowReversed();
     const after = await this.applied(id, result);
     if (!after) {
       const status = result!.before.status;
-      throw new AppError("COUPON_NOT_EDITABLE", 409, `Coupon ${id} is ${status}; pause it first (only scheduled or paused coupons change)`, { extra: { couponStatus: status } });
+      throw new AppError("COUPON_NOT_EDITABLE", `Coupon ${id} is ${status}; pause it first (only scheduled or paused coupons change)`, {
+        extra: { couponStatus: status },
+      });
     }
     return { before: result!.before, after };
   }
@@ -113,8 +117,9 @@ export class CouponAdmin {
     // window again); this process reads it anew now, others within CATALOG_REFRESH_MS.
     this.catalog.forget(id);
     if (this.strategies[now.strategy].usesRedis) {
-      await this.redisState.setSale(id, now.sale).catch((cause) => {
-        throw saleNotCopied(cause);
+      // Recorded in PostgreSQL but maybe not in Redis: 503, and repeating the call copies it again.
+      await this.store.setSale(id, now.sale).catch((cause) => {
+        throw unavailable("Redis", cause, true);
       });
     }
     return result.after;
@@ -131,16 +136,16 @@ export class CouponAdmin {
     const ref = await this.ref(id);
     const usesRedis = this.strategies[coupon.strategy].usesRedis;
     if (usesRedis && limit < coupon.totalQuantity) {
-      const admitted = await this.redisState.setLimit(ref, limit).catch(redisDown);
+      const admitted = await this.store.setLimit(ref, limit).catch(redisDown);
       if (admitted !== undefined) throw limitBelowIssued(limit, admitted);
     }
     const result = await this.repo.setLimit(id, limit);
-    if (!result) throw notFound("COUPON_NOT_FOUND", `Coupon ${id} does not exist`);
+    if (!result) throw couponNotFound(id);
     if (!result.ok) {
-      if (usesRedis) await this.redisState.setLimit(ref, coupon.totalQuantity).catch(redisDown);
+      if (usesRedis) await this.store.setLimit(ref, coupon.totalQuantity).catch(redisDown);
       throw limitBelowIssued(limit, result.issuedCount);
     }
-    if (usesRedis && limit >= coupon.totalQuantity) await this.redisState.setLimit(ref, limit).catch(redisDown);
+    if (usesRedis && limit >= coupon.totalQuantity) await this.store.setLimit(ref, limit).catch(redisDown);
     return { before: coupon, after: result.coupon };
   }
 
@@ -157,21 +162,21 @@ export class CouponAdmin {
     if (!this.strategies[coupon.strategy].usesRedis) {
       const rows = await this.countRows(id);
       const postgres = { totalQuantity: coupon.totalQuantity, issuedCount: coupon.issuedCount, rows };
-      const none = { redis: null, missingInRedis: [], extraInRedis: [], limitMismatch: false, repaired: false };
+      const none = { redis: null, missingInRedis: [], extraInRedis: [], limitMismatch: false, saleMismatch: false, repaired: false };
       return { ...base, postgres, counterMismatch: rows !== coupon.issuedCount, ...none };
     }
     const ref = await this.ref(id);
-    const [snapshot, waiting] = await Promise.all([this.redisState.snapshot(ref), this.redisState.waitingUserIds(id)]).catch(redisDown);
+    const [snapshot, waiting] = await Promise.all([this.store.snapshot(ref), this.store.waitingUserIds(id)]).catch(redisDown);
     const missing = new Sample();
     let rows = 0;
     // Each page is checked against Redis while the next one is read from PostgreSQL.
     await forEachPage(this.ledger.issuedUserIds(id), async (page) => {
       rows += page.length;
-      const known = snapshot.loaded ? await this.redisState.admittedAmong(id, page).catch(redisDown) : [];
+      const known = snapshot.loaded ? await this.store.admittedAmong(id, page).catch(redisDown) : [];
       const absent = page.filter((_, i) => !known[i]);
       for (const u of absent) missing.add(u);
       // Repairs only add row holders, never replace the set, so no shopper's place is lost mid-sale.
-      if (!dryRun && snapshot.loaded && absent.length) await this.redisState.addMembers(id, absent).catch(redisDown);
+      if (!dryRun && snapshot.loaded && absent.length) await this.store.addAdmitted(id, absent).catch(redisDown);
     });
     const extra = new Sample();
     // Every row found above is a member. If the set, counted now, has no
@@ -182,7 +187,7 @@ export class CouponAdmin {
     // live sale, rows committed while we read, strays) takes the scan. The
     // row count alone is not enough: a stray plus a missing row add up to it.
     const found = rows - missing.count;
-    const admittedNow = snapshot.loaded ? await this.redisState.admittedCount(id).catch(redisDown) : 0;
+    const admittedNow = snapshot.loaded ? await this.store.admittedCount(id).catch(redisDown) : 0;
     if (snapshot.loaded && admittedNow !== found) {
       await this.removeStrays(id, waiting, dryRun, extra).catch(redisDown);
     }
@@ -190,9 +195,12 @@ export class CouponAdmin {
     const counts = (await this.ledger.counts(id)) ?? coupon;
     const postgres = { totalQuantity: counts.totalQuantity, issuedCount: counts.issuedCount, rows };
     const limitMismatch = snapshot.loaded && snapshot.limit !== counts.totalQuantity;
-    const differs = !snapshot.loaded || missing.count > 0 || extra.count > 0 || limitMismatch;
-    if (!dryRun && !snapshot.loaded) await this.redisState.ensureLoaded(id);
-    if (!dryRun && limitMismatch) await this.redisState.setLimit(ref, counts.totalQuantity).catch(redisDown);
+    // Only an older copy is drift: a newer one is a change made while we compared.
+    const saleMismatch = snapshot.loaded && (snapshot.saleVersion ?? -1) < coupon.sale.version;
+    const differs = !snapshot.loaded || missing.count > 0 || extra.count > 0 || limitMismatch || saleMismatch;
+    if (!dryRun && !snapshot.loaded) await this.store.ensureLoaded(id);
+    if (!dryRun && limitMismatch) await this.store.setLimit(ref, counts.totalQuantity).catch(redisDown);
+    if (!dryRun && saleMismatch) await this.store.setSale(id, coupon.sale).catch(redisDown);
     const repaired = differs && !dryRun;
     return {
       ...base,
@@ -202,6 +210,7 @@ export class CouponAdmin {
       missingInRedis: missing.items,
       extraInRedis: extra.items,
       limitMismatch,
+      saleMismatch,
       repaired,
     };
   }
@@ -214,21 +223,21 @@ export class CouponAdmin {
    * its page was read. Unless dryRun, they are removed (if still not held).
    */
   private async removeStrays(id: number, waiting: ReadonlySet<string>, dryRun: boolean, found: Sample): Promise<void> {
-    const staging = await this.redisState.stageLedger(id);
+    const staging = await this.store.stageLedger(id);
     try {
-      for await (const absent of this.redisState.admittedNotIn(id, staging)) {
+      for await (const absent of this.store.admittedNotIn(id, staging)) {
         const strays = await this.ledger.withoutRows(id, absent.filter((u) => !waiting.has(u)));
-        if (!dryRun) await this.redisState.dropStrays(id, strays);
+        if (!dryRun) await this.store.dropStrays(id, strays);
         for (const u of strays) found.add(u);
       }
     } finally {
-      await this.redisState.discard(staging);
+      await this.store.discard(staging);
     }
   }
 
   private async ref(id: number): Promise<CouponRef> {
     const ref = await this.catalog.get(id);
-    if (!ref) throw notFound("COUPON_NOT_FOUND", `Coupon ${id} does not exist`);
+    if (!ref) throw couponNotFound(id);
     return ref;
   }
 
@@ -248,20 +257,13 @@ class Sample {
   }
 }
 
-const saleNotCopied = (cause: unknown) =>
-  new AppError("UNAVAILABLE", 503, "The change is recorded, but Redis did not confirm it; repeat the call to apply it everywhere", {
-    retryAfterSeconds: 1,
-    cause,
-    dependency: "Redis",
-    maybeCommitted: true,
-  });
-
-const couponNotFound = (id: number) => notFound("COUPON_NOT_FOUND", `Coupon ${id} does not exist`);
+const windowReversed = () =>
+  new AppError("VALIDATION_FAILED", "endsAt must be after startsAt", { extra: { errors: [{ path: "endsAt", message: "must be after startsAt" }] } });
 
 const invalidTransition = (action: SaleAction, status: CouponStatus) =>
-  new AppError("INVALID_TRANSITION", 409, `Cannot ${action} coupon: it is ${status}`, { extra: { action, couponStatus: status } });
+  new AppError("INVALID_TRANSITION", `Cannot ${action} coupon: it is ${status}`, { extra: { action, couponStatus: status } });
 
 const limitBelowIssued = (limit: number, issued: number) =>
-  new AppError("LIMIT_BELOW_ISSUED", 409, `Cannot set the limit to ${limit}: ${issued} are already issued or admitted`);
+  new AppError("LIMIT_BELOW_ISSUED", `Cannot set the limit to ${limit}: ${issued} are already issued or admitted`);
 
 const redisDown = rethrowAsUnavailable("Redis");

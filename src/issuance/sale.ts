@@ -1,4 +1,3 @@
-import type { SaleArgs } from "../redis/scripts";
 import type { IssueOutcome } from "./types";
 
 /**
@@ -12,6 +11,18 @@ import type { IssueOutcome } from "./types";
 
 /** What an operator set: `open` follows the sale window, `paused` admits no one until resumed, `closed` is final. */
 export type SaleState = "open" | "paused" | "closed";
+
+/** A coupon's sale: the state an operator set, the window, and the version Redis copies are compared by. */
+export interface Sale {
+  readonly state: SaleState;
+  readonly startsAt: Date | null;
+  readonly endsAt: Date | null;
+  /** Grows with every change; Redis keeps only the newest copy it is given. */
+  readonly version: number;
+}
+
+/** Why an admission was refused by the sale itself, in Redis or in PostgreSQL: paused, closed or past its window, or before it. */
+export type SaleShut = "paused" | "ended" | "not-started";
 
 /** What a coupon is now, as coupon_status() computes it in PostgreSQL. */
 export const COUPON_STATUSES = ["scheduled", "live", "paused", "sold-out", "ended"] as const;
@@ -32,32 +43,14 @@ export const TRANSITIONS: Readonly<Record<SaleAction, { readonly to: SaleState; 
 /** The statuses in which name, description and window may change: nobody is being admitted. */
 export const EDITABLE_STATUSES: readonly CouponStatus[] = ["scheduled", "paused"];
 
-export interface Sale {
-  readonly state: SaleState;
-  readonly startsAt: Date | null;
-  readonly endsAt: Date | null;
-  /** Grows with every change; Redis keeps only the newest copy it is given. */
-  readonly version: number;
-}
-
-/** A sale as setSale-1.lua and loadCoupon-7.lua take it. */
-export const saleArgs = (sale: Sale): SaleArgs => [
-  sale.state,
-  sale.startsAt ? String(sale.startsAt.getTime()) : "",
-  sale.endsAt ? String(sale.endsAt.getTime()) : "",
-  sale.version,
-];
-
 export const PAUSED: IssueOutcome = Object.freeze({ kind: "paused" });
 export const ENDED: IssueOutcome = Object.freeze({ kind: "ended" });
 export const NOT_STARTED: IssueOutcome = Object.freeze({ kind: "not-started" });
 
-/** The admission scripts' refusals (includes/saleRefusal.lua), by reply code. */
-const REFUSALS: ReadonlyMap<number, IssueOutcome> = new Map<number, IssueOutcome>([
-  [5, PAUSED],
-  [6, ENDED],
-  [7, NOT_STARTED],
-]);
+const SHUT: Readonly<Record<SaleShut, IssueOutcome>> = { paused: PAUSED, ended: ENDED, "not-started": NOT_STARTED };
 
-/** The outcome an admission script's reply stands for when the sale refused; undefined otherwise. */
-export const saleRefusal = (reply: unknown): IssueOutcome | undefined => (typeof reply === "number" ? REFUSALS.get(reply) : undefined);
+/** Whether an admission's answer (from Redis or PostgreSQL) is the sale refusing. */
+export const isShut = (answer: unknown): answer is SaleShut => typeof answer === "string" && Object.hasOwn(SHUT, answer);
+
+/** The shopper's answer when the sale refused them. */
+export const shutOutcome = (shut: SaleShut): IssueOutcome => SHUT[shut];

@@ -2,7 +2,7 @@
 Copy a coupon's sale state and window from PostgreSQL after an operator
 changed them (pause, resume, close, a new window). Keys that hold nothing yet
 are left alone: whoever loads the coupon reads PostgreSQL afterwards, and
-checks it once more after publishing (RedisCouponState.publish).
+checks it once more after publishing (CouponStore.publish).
 
 KEYS[1]  coupon:{id}:meta  hash: limit, tag, state, startsAt, endsAt, saleVersion
 ARGV[1]  state: open | paused | closed
