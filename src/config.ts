@@ -55,6 +55,8 @@ const schema = z.object({
     .default("false")
     .transform((v): boolean | number | string => (v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v)),
   DASHBOARD_SESSION_HOURS: z.coerce.number().min(0.01).max(24).default(8),
+  DRIFT_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  DRIFT_CHECK_MAX_COUPONS: z.coerce.number().int().min(1).max(10_000).default(100),
 });
 
 type Env = z.infer<typeof schema>;
@@ -101,6 +103,10 @@ export interface Config {
   readonly trustProxy: boolean | number | string;
   /** How long a dashboard login lasts. */
   readonly dashboardSessionMs: number;
+  /** Pause between two passes of the Redis–PostgreSQL drift check. */
+  readonly driftCheckIntervalMs: number;
+  /** Live coupons the drift check measures per pass, newest first. */
+  readonly driftCheckMaxCoupons: number;
 }
 
 export class ConfigError extends Error {}
@@ -139,6 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queueVisibilityTimeoutMs: e.QUEUE_VISIBILITY_TIMEOUT_MS,
     trustProxy: e.TRUST_PROXY,
     dashboardSessionMs: Math.round(e.DASHBOARD_SESSION_HOURS * 3_600_000),
+    driftCheckIntervalMs: e.DRIFT_CHECK_INTERVAL_MS,
+    driftCheckMaxCoupons: e.DRIFT_CHECK_MAX_COUPONS,
   });
 }
 

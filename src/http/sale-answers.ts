@@ -1,5 +1,6 @@
 import type { Response } from "express";
 import type { AnswerKind, SaleStats } from "../monitor/sale-stats";
+import { PROBLEM_CODE } from "./problem";
 
 /**
  * Counts the answer a shopper gets for `couponId`, and how long it took,
@@ -9,7 +10,7 @@ import type { AnswerKind, SaleStats } from "../monitor/sale-stats";
 export function countAnswer(res: Response, couponId: number, stats: SaleStats): void {
   const started = performance.now();
   res.once("finish", () => {
-    const kind = answerKind(res.statusCode, res.locals.problemCode as string | undefined);
+    const kind = answerKind(res.statusCode, res.locals[PROBLEM_CODE] as string | undefined);
     if (kind) stats.record(couponId, kind, (performance.now() - started) / 1_000);
   });
 }
