@@ -20,16 +20,6 @@ const samples: Record<string, unknown> = {
   "POST /dashboard/login": { token: ADMIN_TOKEN },
 };
 
-type Op = { responses: Record<string, { content?: Record<string, unknown> }> };
-
-/** An event stream never ends: its status is all there is to check. */
-async function streamStatus(url: string): Promise<number> {
-  const abort = new AbortController();
-  const res = await fetch(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: abort.signal });
-  abort.abort();
-  return res.status;
-}
-
 it("is served at /openapi.json", async () => {
   const res = await request(`${app.url}/openapi.json`);
   expect(res.status).toBe(200);
@@ -44,14 +34,12 @@ const ownCoupon: Record<string, () => Promise<{ id: number }>> = {
 it("every documented operation exists and answers documented statuses, with good and bad input", async () => {
   const coupon = await createCoupon(app.url, { totalQuantity: 5 });
   for (const [path, ops] of Object.entries(openApiDocument.paths)) {
-    for (const [method, op] of Object.entries(ops as Record<string, Op>)) {
+    for (const [method, op] of Object.entries(ops as Record<string, { responses: Record<string, unknown> }>)) {
       const documented = Object.keys(op.responses);
       const key = `${method.toUpperCase()} ${path}`;
       const { id } = (await ownCoupon[key]?.()) ?? coupon;
       const url = app.url + path.replace("{couponId}", String(id)).replace("{userId}", "1");
-      const good = op.responses["200"]?.content?.["text/event-stream"]
-        ? { status: await streamStatus(url) }
-        : await request(url, { method: method.toUpperCase(), body: samples[key], operator: true });
+      const good = await request(url, { method: method.toUpperCase(), body: samples[key], operator: true });
       expect([key, documented.includes(String(good.status))]).toEqual([key, true]);
       expect([key, good.status < 300]).toEqual([key, true]);
       if (path.includes("{couponId}")) {
