@@ -415,7 +415,7 @@ export const openApiDocument = {
                 rate: {
                   type: "object",
                   description: "Rows written per second over the last minutes",
-                  properties: { t: { type: "array", items: { type: "integer" } }, perSecond: { type: "array", items: { type: "number" } } },
+                  properties: { t: { type: "array", items: { type: "number" } }, perSecond: { type: "array", items: { type: "number" } } },
                 },
                 answers: {
                   type: ["object", "null"],

@@ -169,7 +169,8 @@ function rates(issued: History): SaleView["rate"] {
   for (let i = 1; i < issued.length; i++) {
     const [t0, n0] = issued[i - 1]!;
     const [t1, n1] = issued[i]!;
-    t.push(Math.round(t1 / 1_000));
+    // Fractional: two samples closer than a second (after a slow one) must not share an x.
+    t.push(t1 / 1_000);
     // A lowered count (rows removed by hand) is no negative rate.
     perSecond.push(Math.max(0, ((n1 - n0) * 1_000) / Math.max(1, t1 - t0)));
   }
