@@ -18,6 +18,7 @@ export const ERRORS = {
   INVALID_TRANSITION: { status: 409, title: "Not possible in the coupon's current status" },
   COUPON_NOT_EDITABLE: { status: 409, title: "Coupon cannot be edited now" },
   UNAUTHORIZED: { status: 401, title: "Unauthorized" },
+  CSRF_REJECTED: { status: 403, title: "Cross-site request refused" },
   NOT_FOUND: { status: 404, title: "Not found" },
   // Bad input: nothing was changed.
   VALIDATION_FAILED: { status: 400, title: "Invalid request" },

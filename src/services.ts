@@ -24,6 +24,8 @@ import { HoldSweeper } from "./issuance/hold-sweeper";
 import { UncertainWrites } from "./issuance/uncertain-writes";
 import type { Logger } from "./logger";
 import { Metrics } from "./metrics";
+import { SaleFeed } from "./monitor/sale-feed";
+import { watchedCoupons } from "./monitor/watched-coupons";
 import { closeRedis, createRedis, type RedisClient } from "./redis/client";
 
 export interface Services {
@@ -127,6 +129,11 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       maxCoupons: config.driftCheckMaxCoupons,
     },
   );
+  const saleFeed = new SaleFeed({
+    coupons: () => watchedCoupons(admin),
+    queueDepth: (couponId) => queues.waiting(couponId),
+    answers: () => metrics.salesAcrossProcesses(),
+  });
 
   const readiness = async () => {
     const [redisOk, pgOk] = await Promise.all([
@@ -148,6 +155,9 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       metrics,
       logger,
       benchNoopRoute: config.benchNoopRoute,
+      saleFeed,
+      trustProxy: config.trustProxy,
+      dashboardSessionMs: config.dashboardSessionMs,
     },
     start() {
       if (started) return;
@@ -158,6 +168,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     },
     async close() {
       await drift.close();
+      saleFeed.close();
       await issuance.close();
       await commit.settled();
       await sweeper.close();

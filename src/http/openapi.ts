@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { COUPON_STATUSES } from "../issuance/sale";
-import { createCouponBody, editCouponBody, issueBody, setLimitBody } from "./validation";
+import { createCouponBody, dashboardLoginBody, editCouponBody, issueBody, setLimitBody } from "./validation";
 
 /**
  * The API as OpenAPI 3.1. test/http/openapi.test.ts keeps it true: every
@@ -32,10 +32,13 @@ const badInput = {
   "415": problem("Body is not JSON (UNSUPPORTED_MEDIA_TYPE)"),
 };
 const unavailable = { "503": problem("Redis or PostgreSQL unreachable (UNAVAILABLE), or lock busy (BUSY); see Retry-After") };
-const unauthorized = { "401": problem("Missing or wrong operator token (UNAUTHORIZED)") };
+const unauthorized = { "401": problem("Missing or wrong operator token, and no dashboard login (UNAUTHORIZED)") };
+const crossSite = {
+  "403": problem("Made with the dashboard login, but not from the dashboard page: foreign Origin or no CSRF token (CSRF_REJECTED)"),
+};
 const notFound = { "404": problem("No such coupon (COUPON_NOT_FOUND)") };
 const badQuery = { "400": problem("Malformed id (INVALID_COUPON_ID) or query string (INVALID_QUERY: unknown or repeated parameter, bad cursor, limit or status)") };
-const operator = [{ bearer: [] }];
+const operator = [{ bearer: [] }, { dashboardSession: [] }];
 const cursorParam = {
   name: "cursor",
   in: "query",
@@ -62,6 +65,7 @@ const saleAction = (action: string, description: string) => ({
       "202": json(recordedNotCopied, "Coupon"),
       ...badInput,
       ...unauthorized,
+      ...crossSite,
       ...notFound,
       "409": problem("Not possible from the coupon's status (INVALID_TRANSITION; couponStatus says what it is)"),
       ...unavailable,
@@ -90,7 +94,7 @@ export const openApiDocument = {
         operationId: "createCoupon",
         security: operator,
         requestBody: body("NewCoupon"),
-        responses: { "201": json("Created", "Coupon"), ...badInput, ...unauthorized, ...unavailable },
+        responses: { "201": json("Created", "Coupon"), ...badInput, ...unauthorized, ...crossSite, ...unavailable },
       },
       get: {
         operationId: "listCoupons",
@@ -120,6 +124,7 @@ export const openApiDocument = {
           "202": json(recordedNotCopied, "Coupon"),
           ...badInput,
           ...unauthorized,
+          ...crossSite,
           ...notFound,
           "409": problem("The coupon is live, sold out or ended (COUPON_NOT_EDITABLE): pause it first"),
           ...unavailable,
@@ -136,6 +141,7 @@ export const openApiDocument = {
           "200": json("Limit changed in Redis and PostgreSQL", "Coupon"),
           ...badInput,
           ...unauthorized,
+          ...crossSite,
           ...notFound,
           "409": problem("More are already issued or admitted (LIMIT_BELOW_ISSUED)"),
           ...unavailable,
@@ -230,8 +236,58 @@ export const openApiDocument = {
           "200": json("Differences found, and whether Redis was rebuilt from PostgreSQL", "ReconcileReport"),
           ...badInput,
           ...unauthorized,
+          ...crossSite,
           ...notFound,
           ...unavailable,
+        },
+      },
+    },
+    "/dashboard": {
+      get: {
+        operationId: "dashboardPage",
+        description: "The live sale dashboard (a web page). It holds no data: it logs in, then streams /dashboard/events.",
+        responses: { "200": { description: "The page", content: { "text/html": {} } } },
+      },
+    },
+    "/dashboard/login": {
+      post: {
+        operationId: "dashboardLogin",
+        description: "Checks an operator credential and sets the dashboard's login cookie (HttpOnly, SameSite=Strict, Secure over TLS).",
+        requestBody: body("DashboardLogin"),
+        responses: {
+          "200": {
+            ...json("Logged in; Set-Cookie carries the login", "DashboardSession"),
+            headers: { "Set-Cookie": { schema: { type: "string" } } },
+          },
+          ...badInput,
+          "401": problem("Not a valid operator credential (UNAUTHORIZED)"),
+          "403": problem("Sent from another site's page (CSRF_REJECTED)"),
+        },
+      },
+    },
+    "/dashboard/logout": {
+      post: {
+        operationId: "dashboardLogout",
+        security: operator,
+        responses: { "204": { description: "The login cookie is cleared" }, ...unauthorized, ...crossSite },
+      },
+    },
+    "/dashboard/session": {
+      get: {
+        operationId: "dashboardSession",
+        security: operator,
+        responses: { "200": json("Who is logged in, until when, and the CSRF token for changes", "DashboardSession"), ...unauthorized },
+      },
+    },
+    "/dashboard/events": {
+      get: {
+        operationId: "dashboardEvents",
+        security: operator,
+        description:
+          "Server-Sent Events: once a second, a `data:` line with a SaleUpdate (JSON) of every coupon whose sale is open. Ends when the login expires.",
+        responses: {
+          "200": { description: "An endless event stream", content: { "text/event-stream": { schema: { $ref: "#/components/schemas/SaleUpdate" } } } },
+          ...unauthorized,
         },
       },
     },
@@ -254,7 +310,15 @@ export const openApiDocument = {
     "/openapi.json": { get: { operationId: "openapi", responses: { "200": { description: "This document" } } } },
   },
   components: {
-    securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" } },
+    securitySchemes: {
+      bearer: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" },
+      dashboardSession: {
+        type: "apiKey",
+        in: "cookie",
+        name: "coupon_dashboard",
+        description: "Set by POST /dashboard/login. A change made with it also needs Origin of this server and X-CSRF-Token.",
+      },
+    },
     schemas: {
       Problem: {
         type: "object",
@@ -325,6 +389,49 @@ export const openApiDocument = {
         },
       },
       ReconcileRequest: { type: "object", properties: { dryRun: { type: "boolean" } } },
+      DashboardLogin: requestSchema(dashboardLoginBody),
+      DashboardSession: {
+        type: "object",
+        properties: {
+          subject: { type: "string" },
+          expiresAt: { type: ["string", "null"], format: "date-time", description: "null for a bearer-token caller" },
+          csrfToken: { type: ["string", "null"], description: "Send as X-CSRF-Token with every change; null for a bearer-token caller" },
+        },
+      },
+      SaleUpdate: {
+        type: "object",
+        properties: {
+          at: { type: "string", format: "date-time" },
+          problems: { type: "array", items: { type: "string" }, description: "What could not be read this time" },
+          coupons: {
+            type: "array",
+            items: {
+              type: "object",
+              properties: {
+                id: { type: "integer" },
+                name: { type: "string" },
+                strategy: { type: "string" },
+                status: { enum: ["scheduled", "live", "paused", "sold-out", "ended"] },
+                totalQuantity: { type: "integer" },
+                issued: { type: "integer", description: "Rows in PostgreSQL" },
+                remaining: { type: "integer" },
+                queueDepth: { type: ["integer", "null"], description: "Queue coupons: admitted, not yet written" },
+                rate: {
+                  type: "object",
+                  description: "Rows written per second over the last minutes",
+                  properties: { t: { type: "array", items: { type: "number" } }, perSecond: { type: "array", items: { type: "number" } } },
+                },
+                answers: {
+                  type: ["object", "null"],
+                  description: "Shoppers' answers since the serving processes started (summed over every worker)",
+                  additionalProperties: { type: "integer" },
+                },
+                p99Ms: { type: ["number", "null"], description: "Of the answers of the last minute" },
+              },
+            },
+          },
+        },
+      },
       ReconcileReport: { type: "object" },
     },
   },

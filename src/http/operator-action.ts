@@ -17,7 +17,8 @@ export interface OperatorAction {
  */
 export function recordOperatorAction(req: Request, action: OperatorAction): void {
   const { before, after, ...rest } = action;
-  req.log.info({ ...rest, before: before && summary(before), after: after && summary(after) }, `operator: ${action.action}`);
+  const by = { operator: req.operator?.subject, via: req.operator?.session ? "dashboard" : "bearer" };
+  req.log.info({ ...rest, ...by, before: before && summary(before), after: after && summary(after) }, `operator: ${action.action}`);
 }
 
 const summary = (c: Coupon) => ({

@@ -160,3 +160,6 @@ export function preferWaitMs(header: string | undefined, capSeconds: number): nu
   const m = /(?:^|[,;\s])wait\s*=\s*"?(\d{1,6})"?/i.exec(header);
   return m ? Math.min(Number(m[1]), capSeconds) * 1000 : undefined;
 }
+
+/** The dashboard's login form: an operator credential (ADMIN_TOKEN). */
+export const dashboardLoginBody = z.strictObject({ token: z.string().min(1).max(8_192) });

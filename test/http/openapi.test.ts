@@ -1,6 +1,6 @@
 import { openApiDocument } from "../../src/http/openapi";
 import { createCoupon, request } from "../support/http";
-import { createTestEnv, type TestApp, type TestEnv } from "../support/test-env";
+import { ADMIN_TOKEN, createTestEnv, type TestApp, type TestEnv } from "../support/test-env";
 
 /** Keeps GET /openapi.json true: documented operations exist and answer only documented statuses. */
 let env: TestEnv;
@@ -17,6 +17,7 @@ const samples: Record<string, unknown> = {
   "PATCH /coupons/{couponId}": { name: "renamed", description: "Edited before the sale" },
   "PUT /coupons/{couponId}/limit": { totalQuantity: 2 },
   "POST /coupons/{couponId}/issue": { userId: 1 },
+  "POST /dashboard/login": { token: ADMIN_TOKEN },
 };
 
 it("is served at /openapi.json", async () => {

@@ -73,6 +73,8 @@ const path = fc.oneof(
   id().map((c) => `/coupons/${c}/limit`),
   id().map((c) => `/coupons/${c}/reconcile`),
   fc.constantFrom("/coupons", "/healthz", "/readyz", "/openapi.json", "/", "/coupons/"),
+  fc.constantFrom("/dashboard", "/dashboard/login", "/dashboard/logout", "/dashboard/session", "/dashboard/events"),
+  fc.webPath().map((p) => `/dashboard/assets${p}`),
   fc.webPath(),
 );
 const body = fc.oneof(
@@ -107,6 +109,9 @@ const headers = fc.record(
     accept: fc.constantFrom("text/csv", "application/json", "*/*", "text/html"),
     prefer: fc.string({ maxLength: 20 }),
     "x-request-id": fc.string({ maxLength: 80 }),
+    cookie: fc.oneof(fc.string({ maxLength: 60 }), fc.string({ maxLength: 60 }).map((v) => `coupon_dashboard=${encodeURIComponent(v)}`)),
+    origin: fc.constantFrom("https://evil.example", "null"),
+    "x-csrf-token": fc.string({ maxLength: 44 }),
   },
   { requiredKeys: [] },
 );
