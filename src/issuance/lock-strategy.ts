@@ -5,6 +5,7 @@ import type { CouponStore } from "../coupon-store/coupon-store";
 import { BatcherFullError, KeyedBatcher } from "./batcher";
 import type { HoldSweeper } from "./hold-sweeper";
 import { statusWithHolds } from "./row-status";
+import { isShut, shutOutcome } from "./sale";
 import type { UncertainWrites } from "./uncertain-writes";
 import { ALREADY_ISSUED, ISSUED, outcomeOf, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
 
@@ -67,6 +68,7 @@ export class LockStrategy implements IssuanceStrategy {
   async issue(coupon: CouponRef, userId: string): Promise<IssueOutcome> {
     // Reads only: when Redis does not answer, nothing has changed and 503 is the truth.
     const fast = await this.store.checkAdmission(coupon, userId);
+    if (isShut(fast)) return shutOutcome(fast);
     if (fast === "duplicate") return ALREADY_ISSUED;
     if (fast === "sold-out") return SOLD_OUT;
     const decision = await this.combiner.add(coupon.id, { coupon, userId }).catch((err: unknown) => {
@@ -108,7 +110,10 @@ export class LockStrategy implements IssuanceStrategy {
   private async critical(coupon: CouponRef, asked: readonly string[], held: HeldLock): Promise<Map<string, Decision>> {
     const couponId = coupon.id;
     const users = [...new Set(asked)];
-    const { room, admitted } = await this.store.checkAdmissions(coupon, users);
+    const checks = await this.store.checkAdmissions(coupon, users);
+    // Paused or closed since they arrived: none of them was admitted yet.
+    if (isShut(checks)) return new Map(users.map((u) => [u, shutOutcome(checks)]));
+    const { room, admitted } = checks;
     const decided = new Map<string, Decision>();
     const candidates = users.filter((u, i) => (admitted[i] ? (decided.set(u, ALREADY_ISSUED), false) : true));
     const winners = candidates.slice(0, Math.max(0, room));

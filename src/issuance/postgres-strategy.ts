@@ -1,6 +1,7 @@
 import type { Ledger } from "../db/ledger";
 import { isAmbiguousWrite } from "../errors";
 import type { HoldSweeper } from "./hold-sweeper";
+import { isShut, shutOutcome } from "./sale";
 import { statusWithHolds } from "./row-status";
 import type { UncertainWrites } from "./uncertain-writes";
 import { outcomeOf, PENDING, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
@@ -8,9 +9,10 @@ import { outcomeOf, PENDING, type CouponRef, type IssuanceStrategy, type IssueOu
 /**
  * The baseline: what a team without Redis would build. One
  * statement per request bumps the counter only while below the limit and
- * inserts the row. It is also the fallback while Redis is down. It does not
- * go through group commit on purpose: it is the yardstick of one
- * transaction per request that the other strategies are measured against.
+ * inserts the row, while the sale is open. It is also the fallback while
+ * Redis is down. It does not go through group commit on purpose: it is the
+ * yardstick of one transaction per request that the other strategies are
+ * measured against.
  */
 export class PostgresStrategy implements IssuanceStrategy {
   readonly name = "postgres";
@@ -23,14 +25,12 @@ export class PostgresStrategy implements IssuanceStrategy {
   ) {}
 
   async issue(coupon: CouponRef, userId: string): Promise<IssueOutcome> {
-    const result = await this.ledger.issue([{ couponId: coupon.id, userId }]).then(
-      ([written]) => written!,
-      async (err) => {
-        if (!isAmbiguousWrite(err)) throw err;
-        return this.uncertain.settle(coupon.id, userId, async () => undefined, () => this.holds.park(coupon.id, [userId], false));
-      },
-    );
-    return result === "pending" ? PENDING : outcomeOf(result);
+    const result = await this.ledger.admitOne(coupon.id, userId).catch(async (err) => {
+      if (!isAmbiguousWrite(err)) throw err;
+      return this.uncertain.settle(coupon.id, userId, async () => undefined, () => this.holds.park(coupon.id, [userId], false));
+    });
+    if (result === "pending") return PENDING;
+    return isShut(result) ? shutOutcome(result) : outcomeOf(result);
   }
 
   status(coupon: CouponRef, userId: string) {

@@ -10,7 +10,7 @@ function fakeLedger(existing: number) {
       reads.push([...ids]);
       return ids
         .filter((id) => id <= existing)
-        .map((id) => ({ id, strategy: "redis-set", startsAt: null, endsAt: null, totalQuantity: 100, tag: "t" }));
+        .map((id) => ({ id, strategy: "redis-set", startsAt: null, endsAt: null, totalQuantity: 100, saleState: "open", saleVersion: 1, tag: "t" }));
     },
   };
 }
