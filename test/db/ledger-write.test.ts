@@ -13,6 +13,8 @@ let ledger: Ledger;
 beforeAll(async () => {
   env = await createTestEnv();
   pool = new Pool({ connectionString: env.config.databaseUrl, max: 10 });
+  // An idle connection closed by the server (another suite restarting PostgreSQL) is no failure of ours.
+  pool.on("error", () => undefined);
   ledger = new Ledger(pool);
 });
 afterAll(async () => {
