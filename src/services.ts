@@ -37,7 +37,7 @@ export interface Services {
 
 /** Builds everything the app needs from the configuration; starts nothing (see `Services.start`). */
 export function createServices(config: Config, logger: Logger, metrics = new Metrics()): Services {
-  const db = createDatabase(config);
+  const db = createDatabase(config, () => metrics.dbStatements.inc());
   const redis = createRedis(config);
   const repo = new CouponRepository(db);
   const ledger = new Ledger(db.pool);

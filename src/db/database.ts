@@ -1,5 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
-import { Pool } from "pg";
+import { Pool, type ClientBase } from "pg";
 import type { Config } from "../config";
 import { PrismaClient } from "./generated/client";
 
@@ -16,7 +16,7 @@ export interface Database {
  * short so that a PostgreSQL outage becomes a fast 503, not a pile of
  * requests waiting on connections that will never come.
  */
-export function createDatabase(config: Pick<Config, "databaseUrl" | "dbPoolSize">): Database {
+export function createDatabase(config: Pick<Config, "databaseUrl" | "dbPoolSize">, onStatement?: () => void): Database {
   const pool = new Pool({
     connectionString: config.databaseUrl,
     max: config.dbPoolSize,
@@ -28,6 +28,7 @@ export function createDatabase(config: Pick<Config, "databaseUrl" | "dbPoolSize"
   });
   // An idle client losing its connection is reported here; the pool drops it.
   pool.on("error", () => undefined);
+  if (onStatement) pool.on("connect", (client) => countStatements(client, onStatement));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closing: Promise<void> | undefined;
   return {
@@ -35,4 +36,17 @@ export function createDatabase(config: Pick<Config, "databaseUrl" | "dbPoolSize"
     pool,
     close: () => (closing ??= prisma.$disconnect().then(() => pool.end())),
   };
+}
+
+/**
+ * Calls `onStatement` for every statement `client` sends, whoever sends it
+ * (Prisma's adapter and the ledger alike; BEGIN and COMMIT are statements
+ * too), so what a request costs PostgreSQL can be read off a counter.
+ */
+export function countStatements(client: ClientBase, onStatement: () => void): void {
+  const send = client.query as (...args: unknown[]) => unknown;
+  client.query = function (this: ClientBase, ...args: unknown[]) {
+    onStatement();
+    return send.apply(this, args);
+  } as ClientBase["query"];
 }
