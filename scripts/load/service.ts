@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
+import { freePort } from "../support/redis-server";
 import { waitReady } from "./api";
 
 /** Token of a service this script starts; long enough for the service's 16-character minimum. */
@@ -14,17 +14,6 @@ export interface RunningService {
   stop(): Promise<number | null>;
   /** Last lines the service printed, to explain a failure. */
   tail(): string[];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface StartOptions {
