@@ -11,7 +11,7 @@ export interface BenchOptions {
   /** Service processes (WORKERS). */
   workers: number;
   seed: number;
-  /** Profile the service child with --cpu-prof and print its top self-time functions. */
+  /** Profile the service child with --cpu-prof; the .cpuprofile files go beside the reports. */
   cpuProf: boolean;
   /** Results go to <out>/<timestamp>/. */
   out: string;
