@@ -10,12 +10,11 @@
  * Exit codes: 0 PASS, 1 MISS, 2 bad arguments, 3 the run itself failed.
  */
 import path from "node:path";
-import { intArg } from "./bench/args";
 import { useBenchStores } from "./bench/bench-env";
 import { connect, createRefCoupon, multiRowInserts } from "./bench/pg-refs";
 import { drainVsInserts, MAX_CLEAN_HOLD_SECONDS, measureQueueDrain, type DrainComparison } from "./bench/queue-drain";
 import { num, pct, renderTable } from "./bench/table";
-import { runCli, strictArgs } from "./load/args";
+import { intArg, runCli, strictArgs } from "./load/args";
 import { startService } from "./load/service";
 
 const NEED = 0.5;

@@ -45,10 +45,9 @@ import { couponKeys } from "../src/issuance/coupon-keys";
 import { RedisCouponState } from "../src/issuance/redis-coupon-state";
 import { createLogger } from "../src/logger";
 import { startServer, type RunningServer } from "../src/server";
-import { intArg } from "./bench/args";
 import { BENCH_DATABASE_URL, freshBenchDatabase } from "./bench/bench-env";
 import { ms, num, renderTable } from "./bench/table";
-import { runCli, strictArgs } from "./load/args";
+import { intArg, runCli, strictArgs } from "./load/args";
 import { startRedisServer } from "./support/redis-server";
 
 const USAGE = "usage: npm run bench:rebuild -- [--rows N=1000000] [--repeats R=3] [--requests Q=200] [--json FILE]";
