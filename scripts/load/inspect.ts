@@ -1,7 +1,7 @@
 import { Client } from "pg";
 import { Redis } from "ioredis";
 import { loadConfig } from "../../src/config";
-import { couponKeys } from "../../src/issuance/coupon-keys";
+import { couponKeys } from "../../src/coupon-store/keys";
 
 export interface LedgerState {
   rows: string[];

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { freePort } from "../support/redis-server";
 import { waitReady } from "./api";
+import { freePort } from "../support/free-port";
 
 /** Token of a service this script starts; long enough for the service's 16-character minimum. */
 export const LOAD_ADMIN_TOKEN = "load-script-admin-token";

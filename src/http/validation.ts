@@ -38,7 +38,15 @@ export function parseUserIdParam(raw: string): string {
 const invalidUserId = () =>
   new AppError("INVALID_USER_ID", "userId must be a positive 64-bit integer (a JSON number or a decimal string)");
 
-const userId = z.unknown().transform((v, ctx) => {
+/** Documented for OpenAPI by hand: what it accepts is checked by canonicalUserId, not by a zod type. */
+const userIdInput = z.unknown().meta({
+  oneOf: [
+    { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+    { type: "string", pattern: "^[0-9]{1,20}$", description: "Decimal, up to 9223372036854775807" },
+  ],
+});
+
+const userId = userIdInput.transform((v, ctx) => {
   const id = canonicalUserId(v);
   if (id === undefined) {
     ctx.addIssue({ code: "custom", message: "must be a positive 64-bit integer (a JSON number or a decimal string)" });
