@@ -17,10 +17,8 @@
 import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { Client } from "pg";
-import { countStatements } from "../src/db/database";
 import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from "./bench/args";
-import { maintenanceUrl, useBenchStores, type BenchStores } from "./bench/bench-env";
+import { useBenchStores, type BenchStores } from "./bench/bench-env";
 import { CostMeter } from "./bench/costs";
 import { combinePasses, referencePass, startReference, timedRun, type ReferenceSet, type RunPlan } from "./bench/http-runs";
 import { connect, measurePgReferences } from "./bench/pg-refs";
@@ -53,19 +51,14 @@ async function measure(o: BenchOptions, stores: BenchStores, service: RunningSer
   say(`references, first pass: node:http, bare Express, service /bench/noop, ${o.durationSeconds} s each at ${o.connections} connections`);
   const first = await referencePass(urls, plan, true);
   const pg = await connect();
-  // The bench's own statements on the bench database (the queue's last-row polls) are taken out of the phases' transactions.
-  let benchStatements = 0;
-  countStatements(pg, () => benchStatements++);
-  const stats = new Client({ connectionString: maintenanceUrl(), connectionTimeoutMillis: 5_000 });
-  await stats.connect();
   const redis = new Redis(stores.redis.url, { maxRetriesPerRequest: 1 });
-  const meter = new CostMeter({ redis, stats, database: stores.database, metricsUrl: `${service.url}/metrics`, benchStatements: () => benchStatements });
+  const meter = new CostMeter({ redis, pg, metricsUrl: `${service.url}/metrics` });
   try {
     say("PostgreSQL references (i) and (iii)");
     const pgRefs = await measurePgReferences(pg, redis, o.quantity, o.connections);
     const driveExpress = () => timedRun(plan(urls.express));
     for (const strategy of o.strategies) {
-      say(`${strategy}: warm-up sale, issuing ${o.quantity.toLocaleString("en-US")}, sold out for ${o.durationSeconds} s, bare Express next to it (pauses let PostgreSQL publish its counters)`);
+      say(`${strategy}: warm-up sale, issuing ${o.quantity.toLocaleString("en-US")}, sold out for ${o.durationSeconds} s, then bare Express next to it`);
       strategies.push(await runStrategy({ service, pg, strategy, quantity: o.quantity, connections: o.connections, durationSeconds: o.durationSeconds, seed: o.seed, meter, driveExpress }));
     }
     // Queue issuing is bounded by HTTP admission; its drain needs the workers' own rate, next to (ii).
@@ -84,7 +77,7 @@ async function measure(o: BenchOptions, stores: BenchStores, service: RunningSer
     };
     return { references, pgReferences, strategies };
   } finally {
-    await Promise.all([pg.end(), stats.end()]);
+    await pg.end();
     redis.disconnect();
   }
 }

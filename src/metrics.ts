@@ -92,10 +92,16 @@ export class Metrics {
     if (refused) this.holdsSettledTotal.inc({ result: "refused" }, refused);
   }
 
-  /** Fed by the pg pool (src/db/database.ts countStatements): what requests cost PostgreSQL. */
+  /** Fed by the pg pool (src/db/count-work.ts): what requests cost PostgreSQL. */
   readonly dbStatements = new Counter({
     name: "coupon_db_statements_total",
     help: "SQL statements this process sent to PostgreSQL, BEGIN and COMMIT included",
+    registers: [this.registry],
+  });
+
+  readonly dbTransactions = new Counter({
+    name: "coupon_db_transactions_total",
+    help: "Transactions this process made PostgreSQL run, as pg_stat_database counts them (connection start-ups included)",
     registers: [this.registry],
   });
 

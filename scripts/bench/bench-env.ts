@@ -15,8 +15,6 @@ export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgresql:
 
 export interface BenchStores {
   redis: RedisServer;
-  /** The bench database's name, as pg_stat_database knows it. */
-  database: string;
   /** Whether the database is fresh, or reused and why. */
   note: string;
 }
@@ -24,17 +22,11 @@ export interface BenchStores {
 export async function useBenchStores(): Promise<BenchStores> {
   const redis = await startRedisServer();
   Object.assign(process.env, { REDIS_URL: redis.url, REDIS_KEY_PREFIX: "", DATABASE_URL: BENCH_DATABASE_URL });
-  return { redis, database: databaseName(BENCH_DATABASE_URL), note: await freshBenchDatabase() };
+  return { redis, note: await freshBenchDatabase() };
 }
 
 const databaseName = (databaseUrl: string) => decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
 
-/** The maintenance database beside `databaseUrl`: for DROP DATABASE, and for reading statistics without adding to them. */
-export function maintenanceUrl(databaseUrl = BENCH_DATABASE_URL): string {
-  const url = new URL(databaseUrl);
-  url.pathname = "/postgres";
-  return url.toString();
-}
 
 /**
  * Drops the bench database so that every run starts from empty tables (the
@@ -47,7 +39,7 @@ export function maintenanceUrl(databaseUrl = BENCH_DATABASE_URL): string {
 export async function freshBenchDatabase(databaseUrl = BENCH_DATABASE_URL): Promise<string> {
   const name = databaseName(databaseUrl);
   if (!/^[\w-]+_bench$/.test(name)) return `database ${name} reused (only *_bench databases are dropped)`;
-  const admin = new Client({ connectionString: maintenanceUrl(databaseUrl), connectionTimeoutMillis: 5_000 });
+  const admin = new Client({ connectionString: Object.assign(new URL(databaseUrl), { pathname: "/postgres" }).toString(), connectionTimeoutMillis: 5_000 });
   await admin.connect();
   try {
     await admin.query(`DROP DATABASE IF EXISTS "${name}"`);

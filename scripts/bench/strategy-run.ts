@@ -6,7 +6,6 @@
  * answer against the ledger.
  */
 import { performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Client } from "pg";
 import { createCoupon } from "../load/api";
 import type { StrategyName } from "../../src/issuance/strategy-names";
@@ -16,7 +15,7 @@ import { readLedger } from "../load/inspect";
 import { Recorder } from "../load/recorder";
 import type { RunningService } from "../load/service";
 import { settlePending } from "../load/settle";
-import { costsBetween, PG_STATS_DELAY_MS, type CostMeter, type PhaseCosts } from "./costs";
+import { costsBetween, type CostMeter, type PhaseCosts } from "./costs";
 import { timedRun, toRunFigures, type RunFigures } from "./http-runs";
 import { waitForIssuedCount } from "./issued-count";
 import type { QueueDrain } from "./queue-drain";
@@ -122,7 +121,6 @@ export async function runStrategy(p: StrategyPlan): Promise<StrategyResult> {
 
   const couponId = await createCoupon(url, adminToken, p.strategy, p.quantity);
   const recorder = new Recorder();
-  await sleep(PG_STATS_DELAY_MS); // the warm-up's transactions published before the first reading
   const before = await p.meter.open();
   const sale = await sell(p, couponId, p.quantity, recorder, p.seed);
   const issuingCosts = costsBetween(before, await p.meter.close(), sale.figures.sent);
@@ -133,8 +131,8 @@ export async function runStrategy(p: StrategyPlan): Promise<StrategyResult> {
     { url, couponId, users: p.quantity * 4, connections: p.connections, durationSeconds: p.durationSeconds, seed: p.seed + 1 },
     recorder,
   );
-  // Bare Express runs while PostgreSQL publishes the phase's counters: it touches neither store, nor the service.
-  const [soldOutTo, adjacentExpress] = await Promise.all([p.meter.close(), p.driveExpress()]);
+  const soldOutTo = await p.meter.close();
+  const adjacentExpress = await p.driveExpress();
 
   const unsettled = recorder.pendingUsers().length ? await settlePending(url, couponId, recorder, SETTLE_MS) : 0;
   const ledger = await readLedger(couponId, p.strategy !== "postgres");

@@ -1,6 +1,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
-import { Pool, type ClientBase } from "pg";
+import { Pool } from "pg";
 import type { Config } from "../config";
+import { countWork, type WorkCounts } from "./count-work";
 import { PrismaClient } from "./generated/client";
 
 export interface Database {
@@ -16,7 +17,7 @@ export interface Database {
  * short so that a PostgreSQL outage becomes a fast 503, not a pile of
  * requests waiting on connections that will never come.
  */
-export function createDatabase(config: Pick<Config, "databaseUrl" | "dbPoolSize">, onStatement?: () => void): Database {
+export function createDatabase(config: Pick<Config, "databaseUrl" | "dbPoolSize">, counts?: WorkCounts): Database {
   const pool = new Pool({
     connectionString: config.databaseUrl,
     max: config.dbPoolSize,
@@ -28,7 +29,7 @@ export function createDatabase(config: Pick<Config, "databaseUrl" | "dbPoolSize"
   });
   // An idle client losing its connection is reported here; the pool drops it.
   pool.on("error", () => undefined);
-  if (onStatement) pool.on("connect", (client) => countStatements(client, onStatement));
+  if (counts) pool.on("connect", (client) => countWork(client, counts));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closing: Promise<void> | undefined;
   return {
@@ -36,17 +37,4 @@ export function createDatabase(config: Pick<Config, "databaseUrl" | "dbPoolSize"
     pool,
     close: () => (closing ??= prisma.$disconnect().then(() => pool.end())),
   };
-}
-
-/**
- * Calls `onStatement` for every statement `client` sends, whoever sends it
- * (Prisma's adapter and the ledger alike; BEGIN and COMMIT are statements
- * too), so what a request costs PostgreSQL can be read off a counter.
- */
-export function countStatements(client: ClientBase, onStatement: () => void): void {
-  const send = client.query as (...args: unknown[]) => unknown;
-  client.query = function (this: ClientBase, ...args: unknown[]) {
-    onStatement();
-    return send.apply(this, args);
-  } as ClientBase["query"];
 }

@@ -1,13 +1,16 @@
 import { Redis } from "ioredis";
-import { createDatabase, type Database } from "../../src/db/database";
+import { Client } from "pg";
+import { createDatabase } from "../../src/db/database";
+import { migrate } from "../../src/db/migrate";
 import { Metrics } from "../../src/metrics";
 import { startRedisServer, type RedisServer } from "../../scripts/support/redis-server";
 import { createTestEnv, type TestEnv } from "../support/test-env";
 
 /**
- * The two counters the bench divides by requests: statements the pg pool
- * sent, and commands the Redis clients sent. Checked against what the
- * servers themselves saw, on a database and a redis-server of this file's own.
+ * The counters the bench divides by requests: commands the Redis clients
+ * sent, statements the pg pool sent and the transactions they made. Checked
+ * against what the servers themselves saw, on a redis-server and a database
+ * of this file's own.
  */
 let env: TestEnv;
 let server: RedisServer;
@@ -52,38 +55,69 @@ describe("coupon_redis_commands_total", () => {
   });
 });
 
-describe("coupon_db_statements_total", () => {
-  let db: Database;
-  let statements = 0;
-  beforeAll(() => {
-    db = createDatabase(env.config, () => statements++);
+describe("coupon_db_statements_total and coupon_db_transactions_total", () => {
+  // A database of this block's own: no other connection to it can publish counts into the comparison.
+  let url: URL;
+  let admin: Client;
+  beforeAll(async () => {
+    url = new URL(env.config.databaseUrl);
+    url.pathname += "_work";
+    await migrate(url.toString()); // creates it; its connections are closed, their counts published
+    admin = new Client({ connectionString: Object.assign(new URL(url), { pathname: "/postgres" }).toString() });
+    await admin.connect();
   });
-  afterAll(() => db.close());
+  afterAll(async () => {
+    await admin?.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
+    await admin?.end();
+  });
 
-  it("counts every statement the pool sends, plain queries, a transaction's and Prisma's alike", async () => {
-    await db.pool.query("SELECT 1");
-    expect(statements).toBe(1);
+  const pgTransactions = async () =>
+    Number((await admin.query("SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1", [url.pathname.slice(1)])).rows[0].n);
 
-    const client = await db.pool.connect();
+  it("counts every statement the pool sends, and the transactions PostgreSQL counts for them", async () => {
+    const before = await pgTransactions();
+    const counted = { statements: 0, transactions: 0 };
+    const db = createDatabase({ databaseUrl: url.toString(), dbPoolSize: 4 }, { statement: () => counted.statements++, transaction: () => counted.transactions++ });
     try {
-      await client.query("BEGIN");
-      await client.query("SELECT 2");
-      await client.query("COMMIT");
-    } finally {
-      client.release();
-    }
-    expect(statements).toBe(4);
+      await db.pool.query("SELECT 1");
+      expect(counted).toEqual({ statements: 1, transactions: 2 }); // the connection's start-up is a transaction too
 
-    await db.prisma.coupon.count();
-    expect(statements).toBe(5);
+      const client = await db.pool.connect();
+      try {
+        await client.query("BEGIN");
+        await client.query("SELECT 2");
+        await client.query("COMMIT");
+        await client.query("BEGIN");
+        await expect(client.query("SELECT 1/0")).rejects.toThrow(/division by zero/);
+        await client.query("ROLLBACK");
+      } finally {
+        client.release();
+      }
+      expect(counted).toEqual({ statements: 7, transactions: 4 });
+
+      await db.prisma.coupon.count();
+      await db.prisma.$transaction([db.prisma.coupon.count(), db.prisma.coupon.count()]);
+      await Promise.all(Array.from({ length: 8 }, () => db.pool.query("SELECT pg_sleep(0.01)"))); // opens more connections
+    } finally {
+      await db.close();
+    }
+    // A backend publishes its counts when it disconnects; give the last ones a moment to exit.
+    let after = await pgTransactions();
+    for (let i = 0; i < 50 && after - before < counted.transactions; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await pgTransactions();
+    }
+    expect(after - before).toBe(counted.transactions);
+    expect(counted.statements).toBeGreaterThanOrEqual(7 + 1 + 3 + 8);
   });
 
-  it("is exposed on the app's /metrics next to the Redis command count", async () => {
+  it("are exposed on the app's /metrics next to the Redis command count", async () => {
     const app = await env.startApp();
     try {
       expect((await fetch(`${app.url}/readyz`)).status).toBe(200); // one SELECT 1, one PING
       const text = await (await fetch(`${app.url}/metrics`)).text();
       expect(Number(/^coupon_db_statements_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+      expect(Number(/^coupon_db_transactions_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(2);
       expect(Number(/^coupon_redis_commands_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
     } finally {
       await app.stop();
