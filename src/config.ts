@@ -48,6 +48,8 @@ const schema = z.object({
   TEST_LOCK_FAULT_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   TEST_BENCH_NOOP_ROUTE: z.enum(["true", "false"]).default("false"),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  DRIFT_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  DRIFT_CHECK_MAX_COUPONS: z.coerce.number().int().min(1).max(10_000).default(100),
 });
 
 type Env = z.infer<typeof schema>;
@@ -84,6 +86,10 @@ export interface Config {
   readonly queueBatchSize: number;
   /** A queue worker silent this long loses its batch to the other workers. */
   readonly queueVisibilityTimeoutMs: number;
+  /** Pause between two passes of the Redis–PostgreSQL drift check. */
+  readonly driftCheckIntervalMs: number;
+  /** Live coupons the drift check measures per pass, newest first. */
+  readonly driftCheckMaxCoupons: number;
 }
 
 export class ConfigError extends Error {}
@@ -119,6 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lockFaultPauseMs: e.TEST_LOCK_FAULT_PAUSE_MS,
     queueBatchSize: e.QUEUE_BATCH_SIZE,
     queueVisibilityTimeoutMs: e.QUEUE_VISIBILITY_TIMEOUT_MS,
+    driftCheckIntervalMs: e.DRIFT_CHECK_INTERVAL_MS,
+    driftCheckMaxCoupons: e.DRIFT_CHECK_MAX_COUPONS,
   });
 }
 

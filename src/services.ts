@@ -8,6 +8,7 @@ import { Ledger } from "./db/ledger";
 import type { AppDeps } from "./http/deps";
 import { CouponAdmin } from "./issuance/coupon-admin";
 import { CouponCatalog } from "./issuance/coupon-catalog";
+import { DriftMonitor } from "./issuance/drift-monitor";
 import { GroupCommit } from "./issuance/group-commit";
 import { LockStrategy } from "./issuance/lock-strategy";
 import { createLock } from "./lock";
@@ -17,6 +18,7 @@ import { OutcomeWaiter } from "./issuance/queue/outcome-waiter";
 import { QueueStrategy } from "./issuance/queue/queue-strategy";
 import { QueueWorker } from "./issuance/queue/queue-worker";
 import { RedisSetStrategy } from "./issuance/redis-set-strategy";
+import { STRATEGIES } from "./issuance/strategy-names";
 import { HoldSweeper } from "./issuance/hold-sweeper";
 import { UncertainWrites } from "./issuance/uncertain-writes";
 import type { Logger } from "./logger";
@@ -28,9 +30,9 @@ export interface Services {
   readonly db: Database;
   readonly redis: RedisClient;
   /**
-   * Starts this process's background work: the queue worker and the hold
-   * sweeper. Only a serving process calls it; tools that merely use the
-   * parts (reconcile) must not drain queues or settle holds.
+   * Starts this process's background work: the queue worker, the hold
+   * sweeper and the drift check. Only a serving process calls it; tools that
+   * merely use the parts (reconcile) must not drain queues or settle holds.
    */
   start(): void;
   /** Settles work in hand, then closes Redis and PostgreSQL; correct whether or not `start` ran. */
@@ -46,9 +48,9 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
   const catalog = new CouponCatalog(ledger);
   const store = new CouponStore(redis, ledger, {
     answerWithinMs: config.redisCommandTimeoutMs,
-    onRebuilt: (couponId) => {
-      metrics.redisRebuilds.inc();
-      logger.info({ couponId }, "coupon state loaded into Redis from PostgreSQL");
+    onRebuilt: (couponId, holders) => {
+      metrics.redisRebuilds.inc({ kind: holders ? "reload" : "first_load" });
+      logger.info({ couponId, holders }, "coupon state loaded into Redis from PostgreSQL");
     },
     onStale: (couponId) => catalog.forget(couponId),
   });
@@ -112,6 +114,17 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     config.redisFallback === "postgres" ? postgres : undefined,
   );
   const admin = new CouponAdmin(repo, ledger, catalog, store, strategies);
+  const drift = new DriftMonitor(
+    ledger,
+    store,
+    logger,
+    { measured: (readings) => metrics.setDrift(readings), failed: (n) => metrics.driftCheckFailures.inc(n) },
+    {
+      strategies: STRATEGIES.filter((name) => strategies[name].usesRedis),
+      intervalMs: config.driftCheckIntervalMs,
+      maxCoupons: config.driftCheckMaxCoupons,
+    },
+  );
 
   const readiness = async () => {
     const [redisOk, pgOk] = await Promise.all([
@@ -139,8 +152,10 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       started = true;
       sweeper.start();
       worker.start();
+      drift.start();
     },
     async close() {
+      await drift.close();
       await issuance.close();
       await commit.settled();
       await sweeper.close();

@@ -38,14 +38,19 @@ const STAGING_CHUNK = 1_000;
 export interface RedisCouponSnapshot {
   readonly loaded: boolean;
   readonly limit: number | undefined;
+  /** Members of the admitted set: shoppers with a row, plus those queued or held. */
   readonly admitted: number;
+  /** Admitted to the queue, row not written yet (the pending hash). */
+  readonly queued: number;
+  /** Holding a place whose row is not confirmed yet (the holds sorted set). */
+  readonly held: number;
 }
 
 export interface CouponStoreOptions {
   /** The longest a request waits for one admission script's answer. */
   readonly answerWithinMs: number;
-  /** A coupon was (re)loaded into Redis from PostgreSQL. */
-  readonly onRebuilt?: (couponId: number) => void;
+  /** A coupon was (re)loaded into Redis from PostgreSQL, with this many row holders (0 on a first load). */
+  readonly onRebuilt?: (couponId: number, holders: number) => void;
   /** Redis holds a newer ledger state of the coupon than this process knows: forget what it knows. */
   readonly onStale?: (couponId: number) => void;
 }
@@ -201,7 +206,11 @@ export class CouponStore {
     const keys = couponKeys(couponId);
     const staging = stagingKey(couponId);
     // Reading the next page overlaps with writing this one.
-    await forEachPage(this.ledger.issuedUserIds(couponId), (page) => this.stage(staging, page));
+    let holders = 0;
+    await forEachPage(this.ledger.issuedUserIds(couponId), (page) => {
+      holders += page.length;
+      return this.stage(staging, page);
+    });
     const coupon = await this.ledger.couponRef(couponId);
     if (!coupon) {
       await this.redis.unlink(staging);
@@ -218,7 +227,7 @@ export class CouponStore {
       coupon.totalQuantity,
       coupon.tag,
     );
-    if (published === 1) this.options.onRebuilt?.(couponId);
+    if (published === 1) this.options.onRebuilt?.(couponId, holders);
     return { published: published === 1, tag: coupon.tag };
   }
 
@@ -248,16 +257,20 @@ export class CouponStore {
     return refused >= 0 ? refused : undefined;
   }
 
+  /** The coupon's Redis counts, read in one MULTI so they agree with each other. */
   async snapshot(coupon: StoredCoupon): Promise<RedisCouponSnapshot> {
     const keys = couponKeys(coupon.id);
-    const [[, meta], [, admitted]] = (await this.redis.multi().hgetall(keys.meta).scard(keys.issued).exec())! as [
-      [unknown, Record<string, string>],
-      [unknown, number],
-    ];
+    const replies = (await this.redis.multi().hgetall(keys.meta).scard(keys.issued).hlen(keys.pending).zcard(keys.holds).exec())!;
+    const [meta, admitted, queued, held] = replies.map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    }) as [Record<string, string>, number, number, number];
     return {
       loaded: meta.tag === coupon.tag,
       limit: meta.limit === undefined ? undefined : Number(meta.limit),
       admitted,
+      queued,
+      held,
     };
   }
 

@@ -5,6 +5,15 @@ import { CouponRegistry } from "./coupon-registry";
 import { couponKeys, processingKey, QUEUE_COUPONS_KEY } from "./keys";
 import type { StoredCoupon } from "./coupon-store";
 
+export interface QueueDepth {
+  readonly queued: number;
+  readonly processing: number;
+  /** How long the oldest entry at the head of a queue has waited (0 if none waits). */
+  readonly oldestAgeMs: number;
+}
+
+const ADMITTED_AT = /^\d+:(\d+)$/;
+
 /** A persisted batch, as finishBatch-5.lua settles it. */
 export interface FinishedBatch {
   /** Entries that could not be parsed, for the dead-letter list. */
@@ -30,14 +39,21 @@ export class QueueStore {
     this.registry = new CouponRegistry(redis, QUEUE_COUPONS_KEY);
   }
 
-  /** Entries waiting in these coupons' queues, and in this worker's processing lists. */
-  async depth(couponIds: readonly number[], workerId: string): Promise<{ queued: number; processing: number }> {
-    const [queued, processing] = await Promise.all([
+  /** Entries waiting in these coupons' queues and in this worker's processing lists, and the oldest entry's wait. */
+  async depth(couponIds: readonly number[], workerId: string): Promise<QueueDepth> {
+    const [queued, processing, heads] = await Promise.all([
       Promise.all(couponIds.map((id) => this.redis.llen(couponKeys(id).queue))),
       Promise.all(couponIds.map((id) => this.redis.llen(processingKey(id, workerId)))),
+      Promise.all(couponIds.map((id) => this.redis.lindex(couponKeys(id).queue, 0))),
     ]);
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-    return { queued: sum(queued), processing: sum(processing) };
+    const now = Date.now();
+    // Entries are "userId:admittedAt" (admitToQueue-4.lua), admittedAt in ms on the admitting process's clock.
+    const ages = heads.map((head) => {
+      const admittedAt = head === null ? undefined : ADMITTED_AT.exec(head)?.[1];
+      return admittedAt === undefined ? 0 : Math.max(0, now - Number(admittedAt));
+    });
+    return { queued: sum(queued), processing: sum(processing), oldestAgeMs: Math.max(0, ...ages) };
   }
 
   /** Moves up to `max` entries to the worker's processing list (an unfinished batch first); none from another ledger state. */

@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { LIMIT_REACHED, type Ledger } from "../../db/ledger";
 import type { Logger } from "../../logger";
 import type { StoredCoupon } from "../../coupon-store/coupon-store";
-import type { QueueStore } from "../../coupon-store/queue-store";
+import type { QueueDepth, QueueStore } from "../../coupon-store/queue-store";
 import { encodeOutcome } from "./outcome-messages";
 
 export interface QueueWorkerOptions {
@@ -68,8 +68,8 @@ export class QueueWorker {
     this.drain(couponId);
   }
 
-  /** Entries waiting in the queues this worker knows. */
-  depth(): Promise<{ queued: number; processing: number }> {
+  /** Entries waiting in the queues this worker knows, and how long the oldest at a queue's head has waited. */
+  depth(): Promise<QueueDepth> {
     return this.queues.depth([...this.coupons], this.id);
   }
 
