@@ -77,7 +77,7 @@ describe("coupon_db_statements_total and coupon_db_transactions_total", () => {
   it("counts every statement the pool sends, and the transactions PostgreSQL counts for them", async () => {
     const before = await pgTransactions();
     const counted = { statements: 0, transactions: 0 };
-    const db = createDatabase({ databaseUrl: url.toString(), dbPoolSize: 4 }, { statement: () => counted.statements++, transaction: () => counted.transactions++ });
+    const db = createDatabase({ databaseUrl: url.toString(), dbPoolSize: 4, exportConnections: 1 }, { statement: () => counted.statements++, transaction: () => counted.transactions++ });
     try {
       await db.pool.query("SELECT 1");
       expect(counted).toEqual({ statements: 1, transactions: 2 }); // the connection's start-up is a transaction too

@@ -22,6 +22,15 @@ describe("loadConfig", () => {
     expect(c.redlockNodes).toEqual(["redis://a:1", "redis://b:2"]);
   });
 
+  it("reads TRUST_PROXY as express takes it, and the dashboard login's lifetime", () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({}).dashboardSessionMs).toBe(8 * 3_600_000);
+    expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: "loopback, 10.0.0.0/8" }).trustProxy).toBe("loopback, 10.0.0.0/8");
+    expect(loadConfig({ DASHBOARD_SESSION_HOURS: "0.5" }).dashboardSessionMs).toBe(1_800_000);
+  });
+
   it.each([
     [{ PORT: "http" }, /^Invalid configuration: PORT /],
     [{ WORKERS: "0" }, /^Invalid configuration: WORKERS /],
@@ -31,6 +40,8 @@ describe("loadConfig", () => {
     [{ ADMIN_TOKEN: "short" }, /^Invalid configuration: ADMIN_TOKEN /],
     [{ REDIS_FALLBACK: "mysql" }, /^Invalid configuration: REDIS_FALLBACK /],
     [{ REDIS_COMMAND_TIMEOUT_MS: "0" }, /^Invalid configuration: REDIS_COMMAND_TIMEOUT_MS /],
+    [{ TRUST_PROXY: "yes please" }, /^Invalid configuration: TRUST_PROXY /],
+    [{ DASHBOARD_SESSION_HOURS: "25" }, /^Invalid configuration: DASHBOARD_SESSION_HOURS /],
   ])("fails with one line naming the variable: %p", (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
