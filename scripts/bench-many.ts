@@ -4,27 +4,23 @@
  *
  * C coupons of Q places selling at once next to one coupon of C×Q, on one
  * service process (see bench/many-coupons.ts): rows per second and
- * PostgreSQL commits per row of each. Its own database and key prefix, so a
- * concurrent `npm run bench` does not blur the commit counts:
- * BENCH_MANY_DATABASE_URL (default the bench database's name + "_many_bench"),
- * BENCH_MANY_REDIS_KEY_PREFIX (default "bench-many:").
+ * PostgreSQL commits per row of each. Its own stores, so nothing else's
+ * commits blur the count: a redis-server it starts on a free port, and the
+ * database BENCH_MANY_DATABASE_URL (default the bench database's name with
+ * "_many_bench", dropped, then created again by the service).
  * Exit codes: 0 done (targets may MISS), 1 a ledger mismatch, 2 bad arguments, 3 the run itself failed.
  */
 import { writeFileSync } from "node:fs";
-import { Redis } from "ioredis";
 import { isStrategyName, STRATEGIES, type StrategyName } from "../src/issuance/strategy-names";
-import { intArg } from "./bench/args";
-import { BENCH_DATABASE_URL, freshBenchDatabase } from "./bench/bench-env";
-import { dropPrefixKeys } from "./bench/cleanup";
+import { BENCH_DATABASE_URL, DRIFT_CHECK_OFF, freshBenchDatabase } from "./bench/bench-env";
 import { manyCouponsTable, measureManyCoupons } from "./bench/many-coupons";
 import { connect } from "./bench/pg-refs";
-import { renderText } from "./bench/table";
-import { runCli, strictArgs, UsageError } from "./load/args";
-import { redisUrl } from "./load/inspect";
+import { renderTable } from "./bench/table";
+import { intArg, runCli, strictArgs, UsageError } from "./load/args";
 import { startService } from "./load/service";
+import { startRedisServer } from "./support/redis-server";
 
 const DATABASE_URL = process.env.BENCH_MANY_DATABASE_URL ?? BENCH_DATABASE_URL.replace(/_bench$/, "_many_bench");
-const KEY_PREFIX = process.env.BENCH_MANY_REDIS_KEY_PREFIX ?? "bench-many:";
 const USAGE =
   "usage: npm run bench:many -- [--coupons C=1000] [--quantity Q=100] [--connections N=100] [--duration S=12] [--repeats R=1] " +
   `[--strategy ${STRATEGIES.join("|")}=redis-set] [--seed X] [--json FILE]`;
@@ -64,25 +60,26 @@ function parse(argv: string[]): Options {
 }
 
 async function run(o: Options): Promise<boolean> {
-  process.env.DATABASE_URL = DATABASE_URL;
-  process.env.REDIS_KEY_PREFIX = KEY_PREFIX;
   const say = (line: string) => console.log(`bench-many: ${line}`);
-  say(await freshBenchDatabase(DATABASE_URL, KEY_PREFIX));
-  const service = await startService(1, 60_000);
-  process.once("SIGINT", () => void service.stop().finally(() => process.exit(130)));
-  const pg = await connect();
+  const redis = await startRedisServer();
+  Object.assign(process.env, { REDIS_URL: redis.url, REDIS_KEY_PREFIX: "", DATABASE_URL });
+  say(`${await freshBenchDatabase(DATABASE_URL)}; a redis-server of its own on port ${redis.port}`);
   try {
-    const result = await measureManyCoupons({ service, pg, ...o }, say);
-    console.log("\n" + renderText(manyCouponsTable(result)));
-    if (o.json) writeFileSync(o.json, JSON.stringify({ options: o, ...result }, null, 2));
-    return result.pairs.every((x) => x.one.ledgerMismatches === 0 && x.many.ledgerMismatches === 0);
+    const service = await startService(1, 60_000, { env: DRIFT_CHECK_OFF });
+    process.once("SIGINT", () => void service.stop().finally(() => process.exit(130)));
+    const pg = await connect();
+    try {
+      const result = await measureManyCoupons({ service, pg, ...o }, say);
+      console.log("\n" + renderTable(manyCouponsTable(result)));
+      if (o.json) writeFileSync(o.json, JSON.stringify({ options: o, ...result }, null, 2));
+      return result.pairs.every((x) => x.one.ledgerMismatches === 0 && x.many.ledgerMismatches === 0);
+    } finally {
+      await pg.end();
+      const code = await service.stop();
+      if (code !== 0) console.error(`bench-many: the service exited with code ${code}\n${service.tail().join("\n")}`);
+    }
   } finally {
-    await pg.end();
-    const code = await service.stop();
-    if (code !== 0) console.error(`bench-many: the service exited with code ${code}\n${service.tail().join("\n")}`);
-    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
-    await dropPrefixKeys(redis, KEY_PREFIX).catch(() => undefined);
-    redis.disconnect();
+    await redis.stop();
   }
 }
 

@@ -4,7 +4,8 @@
  * drawn at random, against one coupon of C×Q places. Each sale is warmed up,
  * then driven for a fixed duration by distinct users; it reports rows per
  * second and PostgreSQL commits per row (the xact_commit delta of the
- * service's own database, read-only transactions included). Group commit
+ * service's own database, read-only transactions included, next to the
+ * service's own count of the transactions it made). Group commit
  * that batches per coupon pays a commit per row here; batching across
  * coupons should not.
  */
@@ -15,6 +16,7 @@ import type { StrategyName } from "../../src/issuance/strategy-names";
 import { createCoupon } from "../load/api";
 import { prng, Recorder } from "../load/recorder";
 import type { RunningService } from "../load/service";
+import { metricSum } from "./costs";
 import { timedRun, type RunFigures } from "./http-runs";
 import { num, pct, type Table } from "./table";
 
@@ -58,6 +60,12 @@ export interface SaleFigures {
   rowsPerSecond: number;
   commits: number;
   commitsPerRow: number;
+  /**
+   * The same transactions as the service counts them itself
+   * (coupon_db_transactions_total): a check on xact_commit, whose counts an
+   * idle backend may publish late.
+   */
+  serviceTransactions: number;
   /** Coupons whose counter is not their row count, or past their limit (must be 0). */
   ledgerMismatches: number;
   http: RunFigures;
@@ -78,14 +86,18 @@ export interface ManyCouponsResult {
   rateRatio: number;
   /** Commits per row over every many-coupons sale. */
   commitsPerRow: number;
-  /** Every coupon the workload created, so its Redis keys can be dropped. */
-  couponIds: number[];
 }
 
 async function xactCommits(pg: Client): Promise<number> {
   await pg.query("SELECT pg_stat_clear_snapshot()");
   const { rows } = await pg.query<{ n: string }>(`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`);
   return Number(rows[0]!.n);
+}
+
+async function serviceTransactions(p: ManyCouponsPlan): Promise<number> {
+  const res = await fetch(`${p.service.url}/metrics`);
+  if (!res.ok) throw new Error(`GET /metrics: ${res.status}`);
+  return metricSum(await res.text(), "coupon_db_transactions_total");
 }
 
 async function issuedRows(pg: Client, ids: readonly number[]): Promise<number> {
@@ -145,10 +157,11 @@ async function sale(p: ManyCouponsPlan, ids: readonly number[], quantityEach: nu
   const plan = { url: p.service.url, couponId, users: USERS, connections: p.connections, seed };
   await timedRun({ ...plan, durationSeconds: WARM_UP_SECONDS, seed: seed + 1 });
   await sleep(STATS_SETTLE_MS);
-  const [rows0, commits0] = [await issuedRows(p.pg, ids), await xactCommits(p.pg)];
+  const [rows0, commits0, tx0] = [await issuedRows(p.pg, ids), await xactCommits(p.pg), await serviceTransactions(p)];
   const startedAt = performance.now();
   const http = await timedRun({ ...plan, durationSeconds: p.durationSeconds }, new Recorder());
   const settled = await rowsSettled(p.pg, ids);
+  const tx = (await serviceTransactions(p)) - tx0;
   await sleep(STATS_SETTLE_MS);
   const commits = (await xactCommits(p.pg)) - commits0;
   const rows = settled.rows - rows0;
@@ -161,6 +174,7 @@ async function sale(p: ManyCouponsPlan, ids: readonly number[], quantityEach: nu
     rowsPerSecond: Math.round(rows / seconds),
     commits,
     commitsPerRow: rows ? commits / rows : Infinity,
+    serviceTransactions: tx,
     ledgerMismatches: await ledgerMismatches(p.pg, ids),
     http,
   };
@@ -169,16 +183,12 @@ async function sale(p: ManyCouponsPlan, ids: readonly number[], quantityEach: nu
 /** Pairs of sales on the same service: one coupon of coupons×quantity places, then `coupons` coupons of `quantity`. */
 export async function measureManyCoupons(p: ManyCouponsPlan, say: (line: string) => void): Promise<ManyCouponsResult> {
   const pairs: SalePair[] = [];
-  const couponIds: number[] = [];
   for (let i = 0; i < p.repeats; i++) {
     const run = `${i + 1}/${p.repeats}`;
     say(`many coupons (${p.strategy}) ${run}: one coupon of ${num(p.coupons * p.quantity)}, warm-up ${WARM_UP_SECONDS} s, then ${p.durationSeconds} s`);
-    const oneId = await createCoupons(p, 1, p.coupons * p.quantity);
-    const one = await sale(p, oneId, p.coupons * p.quantity, p.seed + 100 * i);
+    const one = await sale(p, await createCoupons(p, 1, p.coupons * p.quantity), p.coupons * p.quantity, p.seed + 100 * i);
     say(`many coupons (${p.strategy}) ${run}: ${num(p.coupons)} coupons of ${num(p.quantity)} at once, warm-up ${WARM_UP_SECONDS} s, then ${p.durationSeconds} s`);
-    const manyIds = await createCoupons(p, p.coupons, p.quantity);
-    const many = await sale(p, manyIds, p.quantity, p.seed + 100 * i + 7);
-    couponIds.push(...oneId, ...manyIds);
+    const many = await sale(p, await createCoupons(p, p.coupons, p.quantity), p.quantity, p.seed + 100 * i + 7);
     pairs.push({ one, many, rateRatio: many.rowsPerSecond / Math.max(one.rowsPerSecond, 1) });
   }
   const ratios = pairs.map((x) => x.rateRatio).sort((a, b) => a - b);
@@ -188,7 +198,6 @@ export async function measureManyCoupons(p: ManyCouponsPlan, say: (line: string)
     pairs,
     rateRatio: ratios[Math.floor((ratios.length - 1) / 2)]!,
     commitsPerRow: sum((x) => x.many.commits) / Math.max(sum((x) => x.many.rows), 1),
-    couponIds,
   };
 }
 
@@ -203,6 +212,7 @@ export function manyCouponsTable(r: ManyCouponsResult): Table {
     ratio,
     num(s.commits),
     s.commitsPerRow.toFixed(3),
+    num(s.serviceTransactions),
     num(s.http.requestsPerSecond),
     s.http.p99Ms.toFixed(0),
     String(s.ledgerMismatches),
@@ -213,8 +223,8 @@ export function manyCouponsTable(r: ManyCouponsResult): Table {
     title:
       `Many coupons at once (${r.strategy}): rows/s ${pct(r.rateRatio)} of one coupon's${median}, target ≥ ${pct(minRateRatio)}: ${verdict(r.rateRatio >= minRateRatio)}; ` +
       `${r.commitsPerRow.toFixed(3)} commits per row, target ≤ ${maxCommitsPerRow}: ${verdict(r.commitsPerRow <= maxCommitsPerRow)}`,
-    headers: ["sale", "coupons × places", "rows", "s", "rows/s", "vs one", "commits", "commits/row", "req/s", "p99 ms", "ledger mismatches"],
-    numeric: [2, 3, 4, 5, 6, 7, 8, 9, 10],
+    headers: ["sale", "coupons × places", "rows", "s", "rows/s", "vs one", "commits", "commits/row", "service's own tx count", "req/s", "p99 ms", "ledger mismatches"],
+    numeric: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
     rows: r.pairs.flatMap((x, i) => {
       const n = r.pairs.length > 1 ? ` #${i + 1}` : "";
       return [row(`one coupon${n}`, x.one, ""), row(`many coupons${n}`, x.many, pct(x.rateRatio))];
