@@ -211,7 +211,7 @@ export function manyCouponsTable(r: ManyCouponsResult): Table {
     num(s.rowsPerSecond),
     ratio,
     num(s.commits),
-    s.commitsPerRow.toFixed(3),
+    s.rows ? s.commitsPerRow.toFixed(3) : "–",
     num(s.serviceTransactions),
     num(s.http.requestsPerSecond),
     s.http.p99Ms.toFixed(0),
