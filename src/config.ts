@@ -47,6 +47,8 @@ const schema = z.object({
   LOCK_LEASE_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
   LOCK_FAULT_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   BENCH_NOOP_ROUTE: z.enum(["true", "false"]).default("false"),
+  COUPON_EVENTS_STALE_MS: z.coerce.number().int().min(20).max(60_000).default(250),
+  REDIS_EVENTS_URL: z.string().refine(isRedisUrl, "must be a redis:// URL").optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
@@ -80,6 +82,13 @@ export interface Config {
   readonly lockFaultPauseMs: number;
   /** Serves POST /bench/noop: the issue route's middleware and validation, no Redis or PostgreSQL. */
   readonly benchNoopRoute: boolean;
+  /**
+   * The longest a process may go without proof that its change-notice
+   * channel delivers; past it, whatever it learned from notices is not trusted.
+   */
+  readonly couponEventsStaleMs: number;
+  /** Where change notices are listened for, if not REDIS_URL (e.g. a replica of it). */
+  readonly redisEventsUrl: string | undefined;
   /** Queue entries persisted per transaction. */
   readonly queueBatchSize: number;
   /** A queue worker silent this long loses its batch to the other workers. */
@@ -116,6 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lockWaitMs: e.LOCK_WAIT_MS,
     lockLeaseMs: e.LOCK_LEASE_MS,
     lockFaultPauseMs: e.LOCK_FAULT_PAUSE_MS,
+    couponEventsStaleMs: e.COUPON_EVENTS_STALE_MS,
+    redisEventsUrl: e.REDIS_EVENTS_URL,
     queueBatchSize: e.QUEUE_BATCH_SIZE,
     queueVisibilityTimeoutMs: e.QUEUE_VISIBILITY_TIMEOUT_MS,
   });

@@ -5,6 +5,7 @@ import { Ledger } from "./db/ledger";
 import type { AppDeps } from "./http/deps";
 import { CouponAdmin } from "./issuance/coupon-admin";
 import { CouponCatalog } from "./issuance/coupon-catalog";
+import { CouponEvents } from "./issuance/coupon-events";
 import { GroupCommit } from "./issuance/group-commit";
 import { LockStrategy } from "./issuance/lock-strategy";
 import { createLock } from "./lock";
@@ -42,6 +43,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
   const repo = new CouponRepository(db);
   const ledger = new Ledger(db.pool);
   const catalog = new CouponCatalog(ledger);
+  const events = new CouponEvents(redis, { staleMs: config.couponEventsStaleMs, listenUrl: config.redisEventsUrl });
   const redisState = new RedisCouponState(redis, ledger, {
     answerWithinMs: config.redisCommandTimeoutMs,
     onRebuilt: (couponId) => {
@@ -133,6 +135,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     start() {
       if (started) return;
       started = true;
+      events.start();
       sweeper.start();
       worker.start();
     },
@@ -141,6 +144,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       await commit.settled();
       await sweeper.close();
       await uncertain.close();
+      await events.close();
       await Promise.all([closeRedis(redis), ...(lockNodes ?? []).map(closeRedis), db.close()]);
     },
   };

@@ -41,6 +41,9 @@ export const stagingKey = (couponId: number) => `coupon:{${couponId}}:staging:${
 /** A worker's processing list for one coupon (reliable-queue pattern). */
 export const processingKey = (couponId: number, workerId: string) => `coupon:{${couponId}}:processing:${workerId}`;
 
+/** Where every coupon's change notices are published (see CouponEvents); not a key, so prefixed by channelName. */
+export const COUPON_CHANGES_CHANNEL = "coupons:changes";
+
 /** Coupons served by the queue strategy, so every worker can find every queue. */
 export const QUEUE_COUPONS_KEY = "coupons:queue";
 
