@@ -3,6 +3,9 @@ import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { channelName, closeRedis, type RedisClient } from "../redis/client";
 import { COUPON_CHANGES_CHANNEL } from "./coupon-keys";
 
+/** The channel change notices go to (key prefix included): what scripts that free or add a place PUBLISH the coupon id on. */
+export const changesChannel = (redis: RedisClient): string => channelName(redis, COUPON_CHANGES_CHANNEL);
+
 /**
  * Told a coupon's id when something that can free or add a place happened to
  * it; told `undefined` when notices may have been missed (the listening
@@ -69,7 +72,7 @@ export class CouponEvents {
     private readonly redis: RedisClient,
     private readonly options: CouponEventsOptions,
   ) {
-    this.channel = channelName(redis, COUPON_CHANGES_CHANNEL);
+    this.channel = changesChannel(redis);
     this.beatChannel = channelName(redis, `${COUPON_CHANGES_CHANNEL}:beats:${randomBytes(6).toString("hex")}`);
   }
 

@@ -1,6 +1,7 @@
 import { LIMIT_REACHED, type Ledger } from "../db/ledger";
 import type { Logger } from "../logger";
 import type { RedisClient } from "../redis/client";
+import { changesChannel } from "./coupon-events";
 import { couponKeys, HOLD_COUPONS_KEY } from "./coupon-keys";
 
 export interface HoldSweeperOptions {
@@ -103,7 +104,7 @@ export class HoldSweeper {
       const written = expired.filter((u) => results.get(u) !== "sold-out");
       if (refused.length) {
         await this.ledger.recordRejections(couponId, refused, LIMIT_REACHED);
-        await this.redis.releaseHolds(keys.issued, keys.holds, ...refused);
+        await this.redis.releaseHolds(keys.issued, keys.holds, changesChannel(this.redis), couponId, ...refused);
         this.events.drift(couponId);
       }
       if (written.length) await this.redis.zrem(keys.holds, ...written);

@@ -1,6 +1,7 @@
 import { AppError, isAmbiguousWrite, rethrowAsUnavailable, unavailable } from "../errors";
 import type { Ledger } from "../db/ledger";
 import { answerWithin, type RedisClient } from "../redis/client";
+import { changesChannel } from "./coupon-events";
 import { couponKeys, stagingKey } from "./coupon-keys";
 import { forEachPage } from "./pages";
 import type { CouponRef } from "./types";
@@ -47,12 +48,15 @@ export interface RedisCouponStateOptions {
 export class RedisCouponState {
   private readonly loading = new Map<number, Promise<string>>();
   private readonly lastRepair = new Map<number, number>();
+  private readonly changes: string;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly ledger: Ledger,
     private readonly options: RedisCouponStateOptions,
-  ) {}
+  ) {
+    this.changes = changesChannel(redis);
+  }
 
   /**
    * Runs an admission script with the coupon's tag; if it finds the coupon
@@ -128,24 +132,45 @@ export class RedisCouponState {
    */
   async addLedgerHolders(couponId: number): Promise<void> {
     const keys = couponKeys(couponId);
-    await forEachPage(this.ledger.issuedUserIds(couponId), (page) => this.addAll(keys.issued, page)).catch(rethrowAsUnavailable("Redis"));
+    let added = 0;
+    await forEachPage(this.ledger.issuedUserIds(couponId), async (page) => {
+      added += await this.addAll(keys.issued, page);
+    })
+      .catch(rethrowAsUnavailable("Redis"))
+      .finally(() => this.announceAdded(couponId, added));
     // A limit above the ledger's makes Redis admit shoppers PostgreSQL will
     // refuse; lower it. Never raise it here: a raise in progress changes
     // PostgreSQL first, and Redis then follows (CouponAdmin.setLimit).
     const coupon = await this.ledger.couponRef(couponId);
     const limit = Number(await this.redis.hget(keys.meta, "limit"));
-    if (coupon && limit > coupon.totalQuantity) await this.redis.setLimit(keys.meta, keys.issued, coupon.totalQuantity, coupon.tag);
+    if (coupon && limit > coupon.totalQuantity) await this.redis.setLimit(keys.meta, keys.issued, coupon.totalQuantity, coupon.tag, this.changes, couponId);
   }
 
   /** Adds these row holders to the admitted set (reconcile's repair of what it found missing). */
-  addMembers(couponId: number, userIds: readonly string[]): Promise<unknown> {
-    return this.addAll(couponKeys(couponId).issued, userIds);
+  async addMembers(couponId: number, userIds: readonly string[]): Promise<void> {
+    let added = 0;
+    try {
+      added = await this.addAll(couponKeys(couponId).issued, userIds);
+    } finally {
+      await this.announceAdded(couponId, added);
+    }
+  }
+
+  /**
+   * Members added by a plain SADD are announced afterwards: a process that
+   * knows the coupon sold out also knows who holds its places, and must
+   * learn of new holders. Until the notice it answers as Redis did before
+   * the SADD. Best effort: past a failure, a process trusts what it knows
+   * for no longer than its memory's time to live.
+   */
+  private async announceAdded(couponId: number, added: number): Promise<void> {
+    if (added > 0) await this.redis.publish(this.changes, String(couponId)).catch(() => undefined);
   }
 
   /** Removes members reconcile found without a row, unless they are held or queued by now; returns how many. */
   async dropStrays(couponId: number, userIds: readonly string[]): Promise<number> {
     const keys = couponKeys(couponId);
-    return userIds.length ? this.redis.dropStrays(keys.issued, keys.holds, keys.pending, ...userIds) : 0;
+    return userIds.length ? this.redis.dropStrays(keys.issued, keys.holds, keys.pending, this.changes, couponId, ...userIds) : 0;
   }
 
   /** Loads the coupon from PostgreSQL: staged privately, then published by loadCoupon-7.lua. */
@@ -169,6 +194,8 @@ export class RedisCouponState {
       keys.workers,
       coupon.totalQuantity,
       coupon.tag,
+      this.changes,
+      couponId,
     );
     if (published === 1) this.options.onRebuilt?.(couponId);
     return { published: published === 1, tag: coupon.tag };
@@ -186,17 +213,17 @@ export class RedisCouponState {
     return Promise.all([first, this.addAll(staging, userIds.slice(STAGING_CHUNK))]);
   }
 
-  /** SADD in chunks, so other clients' commands run between them. */
-  private addAll(key: string, userIds: readonly string[]): Promise<unknown> {
-    const writes: Promise<unknown>[] = [];
+  /** SADD in chunks, so other clients' commands run between them; resolves with how many were new. */
+  private async addAll(key: string, userIds: readonly string[]): Promise<number> {
+    const writes: Promise<number>[] = [];
     for (let i = 0; i < userIds.length; i += STAGING_CHUNK) writes.push(this.redis.sadd(key, ...userIds.slice(i, i + STAGING_CHUNK)));
-    return Promise.all(writes);
+    return (await Promise.all(writes)).reduce((a, b) => a + b, 0);
   }
 
   /** Sets the limit in Redis; returns how many are admitted if that is above it. */
   async setLimit(coupon: CouponRef, limit: number): Promise<number | undefined> {
     const keys = couponKeys(coupon.id);
-    const refused = await this.redis.setLimit(keys.meta, keys.issued, limit, coupon.tag);
+    const refused = await this.redis.setLimit(keys.meta, keys.issued, limit, coupon.tag, this.changes, coupon.id);
     return refused >= 0 ? refused : undefined;
   }
 

@@ -1,6 +1,7 @@
 import type { Ledger } from "../db/ledger";
 import type { Logger } from "../logger";
 import type { RedisClient } from "../redis/client";
+import { changesChannel } from "./coupon-events";
 import { couponKeys } from "./coupon-keys";
 import type { GroupCommit } from "./group-commit";
 import type { HoldSweeper } from "./hold-sweeper";
@@ -74,7 +75,7 @@ export class RedisSetStrategy implements IssuanceStrategy {
       // it was being rebuilt). The ledger wins; give the place back. If that
       // cannot be confirmed, a sweeper will meet the same refusal.
       this.state.repairSoon(couponId);
-      const released = await this.redis.releaseHolds(keys.issued, keys.holds, userId).then(() => true, () => false);
+      const released = await this.redis.releaseHolds(keys.issued, keys.holds, changesChannel(this.redis), couponId, userId).then(() => true, () => false);
       return released ? SOLD_OUT : PENDING;
     }
     // Confirming is best effort: an unconfirmed hold is found written by a sweeper.

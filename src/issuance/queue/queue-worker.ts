@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { LIMIT_REACHED, type Ledger } from "../../db/ledger";
 import type { Logger } from "../../logger";
 import { channelName, type RedisClient } from "../../redis/client";
+import { changesChannel } from "../coupon-events";
 import { couponKeys, processingKey, QUEUE_COUPONS_KEY } from "../coupon-keys";
 import { encodeOutcome } from "./outcome-messages";
 
@@ -154,6 +155,8 @@ export class QueueWorker {
       this.id,
       channelName(this.redis, keys.channel),
       encodeOutcome({ issued, rejected, reason: LIMIT_REACHED }),
+      changesChannel(this.redis),
+      couponId,
       dead.length,
       ...dead,
       ...rejected,

@@ -19,6 +19,7 @@ KEYS[6]  coupon:{id}:queue           the queue strategy's list
 KEYS[7]  coupon:{id}:workers         the queue workers' heartbeats
 ARGV[1]  limit read from PostgreSQL
 ARGV[2]  the coupon's ledger tag, read from PostgreSQL with the limit
+ARGV[3]  the change-notice channel, told ARGV[4] (the coupon id) when a state is published
 
 Returns
   1  published
@@ -49,4 +50,5 @@ end
 -- A limit written by PUT /limit while we were loading is newer than ours.
 redis.call('HSETNX', KEYS[1], 'limit', ARGV[1])
 redis.call('HSET', KEYS[1], 'tag', ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
 return 1
