@@ -48,6 +48,7 @@ const schema = z.object({
   LOCK_FAULT_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   BENCH_NOOP_ROUTE: z.enum(["true", "false"]).default("false"),
   COUPON_EVENTS_STALE_MS: z.coerce.number().int().min(20).max(60_000).default(250),
+  SOLD_OUT_MEMORY_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
   REDIS_EVENTS_URL: z.string().refine(isRedisUrl, "must be a redis:// URL").optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
@@ -87,6 +88,8 @@ export interface Config {
    * channel delivers; past it, whatever it learned from notices is not trusted.
    */
   readonly couponEventsStaleMs: number;
+  /** How long a process answers SOLD_OUT from memory before asking Redis again; 0 turns the memory off. */
+  readonly soldOutMemoryTtlMs: number;
   /** Where change notices are listened for, if not REDIS_URL (e.g. a replica of it). */
   readonly redisEventsUrl: string | undefined;
   /** Queue entries persisted per transaction. */
@@ -127,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lockFaultPauseMs: e.LOCK_FAULT_PAUSE_MS,
     couponEventsStaleMs: e.COUPON_EVENTS_STALE_MS,
     redisEventsUrl: e.REDIS_EVENTS_URL,
+    soldOutMemoryTtlMs: e.SOLD_OUT_MEMORY_TTL_MS,
     queueBatchSize: e.QUEUE_BATCH_SIZE,
     queueVisibilityTimeoutMs: e.QUEUE_VISIBILITY_TIMEOUT_MS,
   });

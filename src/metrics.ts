@@ -73,6 +73,25 @@ export class Metrics {
     if (refused) this.holdsSettledTotal.inc({ result: "refused" }, refused);
   }
 
+  readonly soldOutFromMemory = new Counter({
+    name: "coupon_sold_out_memory_answers_total",
+    help: "SOLD_OUT answers given from this process's memory of sold-out coupons, without Redis or PostgreSQL",
+    registers: [this.registry],
+  });
+
+  readonly soldOutInvalidations = new Counter({
+    name: "coupon_sold_out_memory_invalidations_total",
+    help: "Remembered sold-out coupons dropped: by a change notice, or all at once after a gap in the notice channel",
+    labelNames: ["cause"] as const,
+    registers: [this.registry],
+  });
+
+  readonly soldOutUntrusted = new Counter({
+    name: "coupon_sold_out_memory_untrusted_total",
+    help: "Requests for a remembered sold-out coupon sent to Redis because the change-notice channel was not healthy",
+    registers: [this.registry],
+  });
+
   readonly fallbacks = new Counter({
     name: "coupon_redis_fallback_total",
     help: "Issue requests served by the postgres path because Redis was unavailable",

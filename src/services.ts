@@ -16,7 +16,9 @@ import { QueueStrategy } from "./issuance/queue/queue-strategy";
 import { QueueWorker } from "./issuance/queue/queue-worker";
 import { RedisCouponState } from "./issuance/redis-coupon-state";
 import { RedisSetStrategy } from "./issuance/redis-set-strategy";
+import { SoldOutMemory } from "./issuance/sold-out/sold-out-memory";
 import { HoldSweeper } from "./issuance/hold-sweeper";
+import type { IssuanceStrategy } from "./issuance/types";
 import { UncertainWrites } from "./issuance/uncertain-writes";
 import type { Logger } from "./logger";
 import { Metrics } from "./metrics";
@@ -35,6 +37,12 @@ export interface Services {
   /** Settles work in hand, then closes Redis and PostgreSQL; correct whether or not `start` ran. */
   close(): Promise<void>;
 }
+
+/**
+ * A few thousand hot coupons, and 16 MB of holders' fingerprints (4 bytes
+ * each) over all of them: a coupon with more holders is not remembered.
+ */
+const SOLD_OUT_MEMORY_BOUNDS = { maxCoupons: 5_000, maxHolders: 4_000_000 };
 
 /** Builds everything the app needs from the configuration; starts nothing (see `Services.start`). */
 export function createServices(config: Config, logger: Logger, metrics = new Metrics()): Services {
@@ -101,7 +109,19 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
   });
   const lockOptions = { waitMs: config.lockWaitMs, leaseMs: config.lockLeaseMs, faultPauseMs: config.lockFaultPauseMs };
   const lock = new LockStrategy(redis, ledger, redisState, distributedLock, lockOptions, uncertain, sweeper);
-  const strategies: StrategySet = { "redis-set": redisSet, queue, lock, postgres };
+  const soldOut = config.soldOutMemoryTtlMs
+    ? new SoldOutMemory(
+        events,
+        {
+          answered: () => metrics.soldOutFromMemory.inc(),
+          invalidated: (cause, n) => metrics.soldOutInvalidations.inc({ cause }, n),
+          untrusted: () => metrics.soldOutUntrusted.inc(),
+        },
+        { ...SOLD_OUT_MEMORY_BOUNDS, ttlMs: config.soldOutMemoryTtlMs, holders: (couponId) => redisState.admittedUserIds(couponId) },
+      )
+    : undefined;
+  const remember = (s: IssuanceStrategy) => soldOut?.around(s) ?? s;
+  const strategies: StrategySet = { "redis-set": remember(redisSet), queue: remember(queue), lock: remember(lock), postgres };
   const issuance = new IssuanceService(
     catalog,
     strategies,
@@ -144,6 +164,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       await commit.settled();
       await sweeper.close();
       await uncertain.close();
+      await soldOut?.close();
       await events.close();
       await Promise.all([closeRedis(redis), ...(lockNodes ?? []).map(closeRedis), db.close()]);
     },

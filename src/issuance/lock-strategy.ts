@@ -7,7 +7,7 @@ import type { RedisCouponState } from "./redis-coupon-state";
 import type { HoldSweeper } from "./hold-sweeper";
 import { statusWithHolds } from "./row-status";
 import type { UncertainWrites } from "./uncertain-writes";
-import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
+import { ALREADY_ISSUED, EVERY_PLACE_TAKEN, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
 
 const ROOM = 1;
 const DUPLICATE = 2;
@@ -62,7 +62,7 @@ export class LockStrategy implements IssuanceStrategy {
     // Reads only: when Redis does not answer, nothing has changed and 503 is the truth.
     const fast = await this.state.admit(coupon, (tag) => this.redis.checkAdmission(k.meta, k.issued, userId, tag));
     if (fast === DUPLICATE) return ALREADY_ISSUED;
-    if (fast !== ROOM) return SOLD_OUT;
+    if (fast !== ROOM) return EVERY_PLACE_TAKEN;
     return new Promise((resolve, reject) => {
       const queue = this.queues.get(coupon.id);
       if (queue) return void queue.push({ userId, resolve, reject });
@@ -118,7 +118,9 @@ export class LockStrategy implements IssuanceStrategy {
     const decided = new Map<string, Decision>();
     const candidates = users.filter((u, i) => (issued[i] ? (decided.set(u, ALREADY_ISSUED), false) : true));
     const winners = candidates.slice(0, Math.max(0, room!));
-    for (const u of candidates.slice(winners.length)) decided.set(u, SOLD_OUT);
+    // No room at all means every place is taken; some room means the winners may yet fail to take theirs.
+    const turnedAway = room! <= 0 ? EVERY_PLACE_TAKEN : SOLD_OUT;
+    for (const u of candidates.slice(winners.length)) decided.set(u, turnedAway);
     if (winners.length === 0) return decided;
 
     if (this.options.faultPauseMs) await new Promise((r) => setTimeout(r, this.options.faultPauseMs));

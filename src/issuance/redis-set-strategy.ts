@@ -7,7 +7,7 @@ import type { GroupCommit } from "./group-commit";
 import type { HoldSweeper } from "./hold-sweeper";
 import { OUTCOME_UNKNOWN, type RedisCouponState } from "./redis-coupon-state";
 import { statusWithHolds } from "./row-status";
-import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStatus, type IssuanceStrategy, type IssueOutcome } from "./types";
+import { ALREADY_ISSUED, EVERY_PLACE_TAKEN, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStatus, type IssuanceStrategy, type IssueOutcome } from "./types";
 
 const ADMITTED = 1;
 const DUPLICATE = 2;
@@ -44,7 +44,7 @@ export class RedisSetStrategy implements IssuanceStrategy {
     // settled by a sweeper and the status route tells the shopper.
     if (code === OUTCOME_UNKNOWN) return PENDING;
     if (code === DUPLICATE) return ALREADY_ISSUED;
-    if (code === SOLD_OUT_CODE) return SOLD_OUT;
+    if (code === SOLD_OUT_CODE) return EVERY_PLACE_TAKEN;
     // ADMITTED (1), or HELD (4) by an earlier request of theirs: writing is idempotent.
     return this.persist(coupon.id, userId, code === ADMITTED);
   }

@@ -6,6 +6,7 @@ import { OUTCOME_UNKNOWN, type RedisCouponState } from "../redis-coupon-state";
 import { rowStatus } from "../row-status";
 import {
   ALREADY_ISSUED,
+  EVERY_PLACE_TAKEN,
   ISSUED,
   PENDING,
   SOLD_OUT,
@@ -50,7 +51,7 @@ export class QueueStrategy implements IssuanceStrategy {
     // shopper. Only PENDING stays true either way; the status route tells.
     if (code === OUTCOME_UNKNOWN) return PENDING;
     if (code === DUPLICATE) return ALREADY_ISSUED;
-    if (code !== ADMITTED && code !== DUPLICATE_PENDING) return SOLD_OUT;
+    if (code !== ADMITTED && code !== DUPLICATE_PENDING) return EVERY_PLACE_TAKEN;
     // Drain now; the worker's tick also tells every other process's worker about this queue.
     if (code === ADMITTED) this.worker.wake(coupon.id);
     if (!options.waitMs) return PENDING;

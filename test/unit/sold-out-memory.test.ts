@@ -1,0 +1,245 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ChangeListener } from "../../src/issuance/coupon-events";
+import { ChangeLog } from "../../src/issuance/sold-out/change-log";
+import { fingerprint, HolderFingerprints } from "../../src/issuance/sold-out/holder-fingerprints";
+import { SoldOutMemory, type SoldOutMemoryOptions } from "../../src/issuance/sold-out/sold-out-memory";
+import { ALREADY_ISSUED, EVERY_PLACE_TAKEN, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "../../src/issuance/types";
+
+describe("ChangeLog", () => {
+  it("tells a coupon changed since a mark only if its notice came after it", () => {
+    const log = new ChangeLog(10);
+    log.changed(1);
+    const mark = log.mark();
+    expect(log.changedSince(1, mark)).toBe(false);
+    log.changed(2);
+    expect(log.changedSince(1, mark)).toBe(false);
+    expect(log.changedSince(2, mark)).toBe(true);
+    log.changed(1);
+    expect(log.changedSince(1, mark)).toBe(true);
+  });
+
+  it("after a gap every coupon has changed, even one never heard of", () => {
+    const log = new ChangeLog(10);
+    const mark = log.mark();
+    log.changedAll();
+    expect(log.changedSince(1, mark)).toBe(true);
+    expect(log.changedSince(999, mark)).toBe(true);
+    expect(log.changedSince(999, log.mark())).toBe(false);
+  });
+
+  it("stays bounded, and a coupon it had to forget counts as changed, never as unchanged", () => {
+    const log = new ChangeLog(3);
+    const mark = log.mark();
+    log.changed(1);
+    const later = log.mark();
+    for (const id of [2, 3, 4]) log.changed(id); // 1 is pushed out
+    expect(log.changedSince(1, mark)).toBe(true);
+    // Pushed out with number 1, and the floor only rises to what was forgotten: before `later`, so unchanged since.
+    expect(log.changedSince(1, later)).toBe(false);
+    for (const id of [5, 6]) log.changed(id); // 2, forgotten now, changed after `later`
+    expect(log.changedSince(1, later)).toBe(true);
+  });
+});
+
+describe("HolderFingerprints", () => {
+  it("never calls a holder a non-holder, and rarely the reverse", () => {
+    const holders = Array.from({ length: 10_000 }, (_, i) => String(1_000 + i * 7));
+    const fp = HolderFingerprints.of(holders.map(fingerprint));
+    expect(fp.size).toBe(10_000);
+    for (const u of holders) expect(fp.mayHold(u)).toBe(true);
+    let falsePositives = 0;
+    for (let i = 0; i < 100_000; i++) if (fp.mayHold(String(10_000_000 + i))) falsePositives++;
+    // About 10,000 in 2^32 per shopper: 0.23 expected over 100,000.
+    expect(falsePositives).toBeLessThanOrEqual(5);
+  });
+
+  it("an empty coupon holds nobody", () => {
+    expect(HolderFingerprints.of([]).mayHold("1")).toBe(false);
+  });
+});
+
+/** A channel whose health and notices the test sets by hand. */
+class FakeChannel {
+  healthy = true;
+  private listeners: ChangeListener[] = [];
+  onChange(l: ChangeListener) {
+    this.listeners.push(l);
+  }
+  notify(id: number | undefined) {
+    for (const l of this.listeners) l(id);
+  }
+}
+
+const coupon = (id: number, tag = "t1"): CouponRef => ({ id, strategy: "redis-set", startsAt: null, endsAt: null, tag });
+
+function setup(options: Partial<SoldOutMemoryOptions> & { holdersOf?: Map<number, string[]> } = {}) {
+  const channel = new FakeChannel();
+  const counts = { answered: 0, notice: 0, gap: 0, untrusted: 0, reads: 0 };
+  const holdersOf = options.holdersOf ?? new Map<number, string[]>();
+  let pause: Promise<void> = Promise.resolve();
+  const memory = new SoldOutMemory(
+    channel,
+    {
+      answered: () => counts.answered++,
+      invalidated: (cause, n) => (counts[cause] += n),
+      untrusted: () => counts.untrusted++,
+    },
+    {
+      maxCoupons: 100,
+      maxHolders: 1_000,
+      ttlMs: 60_000,
+      holders: async function* (id) {
+        counts.reads++;
+        await pause;
+        yield holdersOf.get(id) ?? [];
+      },
+      ...options,
+    },
+  );
+  return {
+    channel,
+    counts,
+    memory,
+    holdersOf,
+    /** Reading holders waits until the returned function is called. */
+    holdReads: () => {
+      let release!: () => void;
+      pause = new Promise((r) => (release = r));
+      return release;
+    },
+  };
+}
+
+/** Lets a background read of holders finish. */
+const settle = () => sleep(5);
+
+describe("SoldOutMemory", () => {
+  it("answers SOLD_OUT to non-holders once Redis said every place is taken, and asks Redis for holders", async () => {
+    const { memory, counts, holdersOf } = setup();
+    holdersOf.set(1, ["10", "11"]);
+    expect(memory.answer(coupon(1), "99")).toBeUndefined();
+    memory.learn(coupon(1), memory.mark());
+    await settle();
+    expect(memory.answer(coupon(1), "99")).toBe(SOLD_OUT);
+    expect(memory.answer(coupon(1), "10")).toBeUndefined();
+    expect(memory.answer(coupon(1), "11")).toBeUndefined();
+    // A coupon of the same id from another ledger state is another sale.
+    expect(memory.answer(coupon(1, "t2"), "99")).toBeUndefined();
+    expect(counts.answered).toBe(1);
+  });
+
+  it("a notice that arrives while Redis is asked wins: nothing is remembered", async () => {
+    const { memory, channel } = setup();
+    const mark = memory.mark();
+    channel.notify(1); // the limit was raised just after Redis answered SOLD_OUT
+    memory.learn(coupon(1), mark);
+    await settle();
+    expect(memory.answer(coupon(1), "99")).toBeUndefined();
+  });
+
+  it("a notice that arrives while the holders are read wins too", async () => {
+    const { memory, channel, holdReads } = setup();
+    const release = holdReads();
+    memory.learn(coupon(1), memory.mark());
+    channel.notify(1);
+    release();
+    await settle();
+    expect(memory.answer(coupon(1), "99")).toBeUndefined();
+  });
+
+  it("a notice for another coupon does not stop learning this one", async () => {
+    const { memory, channel } = setup();
+    const mark = memory.mark();
+    channel.notify(2);
+    memory.learn(coupon(1), mark);
+    await settle();
+    expect(memory.answer(coupon(1), "99")).toBe(SOLD_OUT);
+  });
+
+  it("a notice drops the coupon; a gap drops every coupon and stops what is being learned", async () => {
+    const { memory, channel, counts, holdReads } = setup();
+    for (const id of [1, 2, 3]) memory.learn(coupon(id), memory.mark());
+    await settle();
+    channel.notify(1);
+    expect(memory.answer(coupon(1), "99")).toBeUndefined();
+    expect(memory.answer(coupon(2), "99")).toBe(SOLD_OUT);
+    const release = holdReads();
+    memory.learn(coupon(4), memory.mark());
+    channel.notify(undefined);
+    release();
+    await settle();
+    for (const id of [2, 3, 4]) expect(memory.answer(coupon(id), "99")).toBeUndefined();
+    expect([counts.notice, counts.gap]).toEqual([1, 2]);
+  });
+
+  it("while the channel is unhealthy it trusts nothing and learns nothing, and keeps what it knew", async () => {
+    const { memory, channel, counts } = setup();
+    memory.learn(coupon(1), memory.mark());
+    await settle();
+    channel.healthy = false;
+    expect(memory.answer(coupon(1), "99")).toBeUndefined();
+    expect(counts.untrusted).toBe(1);
+    memory.learn(coupon(2), memory.mark());
+    await settle();
+    channel.healthy = true;
+    expect(memory.answer(coupon(1), "99")).toBe(SOLD_OUT);
+    expect(memory.answer(coupon(2), "99")).toBeUndefined();
+  });
+
+  it("is bounded in coupons, least recently asked about first", async () => {
+    const { memory } = setup({ maxCoupons: 3 });
+    for (const id of [1, 2, 3]) memory.learn(coupon(id), memory.mark());
+    await settle();
+    memory.answer(coupon(1), "99");
+    memory.learn(coupon(4), memory.mark());
+    await settle();
+    expect([1, 2, 3, 4].map((id) => memory.answer(coupon(id), "99")?.kind)).toEqual(["sold-out", undefined, "sold-out", "sold-out"]);
+  });
+
+  it("is bounded in holders: older coupons make way, and one too large is not remembered", async () => {
+    const holdersOf = new Map<number, string[]>();
+    const many = (from: number, n: number) => Array.from({ length: n }, (_, i) => String(from + i));
+    holdersOf.set(1, many(1_000, 400));
+    holdersOf.set(2, many(2_000, 400));
+    holdersOf.set(3, many(3_000, 400));
+    holdersOf.set(4, many(4_000, 1_001));
+    const { memory } = setup({ maxHolders: 1_000, holdersOf });
+    for (const id of [1, 2, 3, 4]) {
+      memory.learn(coupon(id), memory.mark());
+      await settle();
+    }
+    expect([1, 2, 3, 4].map((id) => memory.answer(coupon(id), "99")?.kind)).toEqual([undefined, "sold-out", "sold-out", undefined]);
+  });
+
+  it("asks Redis again once its time is up, and renews without reading the holders again", async () => {
+    const { memory, counts } = setup({ ttlMs: 30 });
+    memory.learn(coupon(1), memory.mark());
+    await settle();
+    expect(memory.answer(coupon(1), "99")).toBe(SOLD_OUT);
+    await sleep(40);
+    expect(memory.answer(coupon(1), "99")).toBeUndefined();
+    memory.learn(coupon(1), memory.mark());
+    expect(memory.answer(coupon(1), "99")).toBe(SOLD_OUT);
+    expect(counts.reads).toBe(1);
+  });
+
+  it("around a strategy: answers from memory, learns only from SOLD_OUT that says every place is taken", async () => {
+    const { memory } = setup();
+    const answers: IssueOutcome[] = [SOLD_OUT, EVERY_PLACE_TAKEN, ALREADY_ISSUED];
+    let calls = 0;
+    const inner: IssuanceStrategy = {
+      name: "redis-set",
+      usesRedis: true,
+      issue: async () => answers[calls++]!,
+      status: async () => undefined,
+    };
+    const wrapped = memory.around(inner);
+    expect(await wrapped.issue(coupon(1), "5", {})).toBe(SOLD_OUT); // PostgreSQL refused: not remembered
+    await settle();
+    expect(memory.answer(coupon(1), "6")).toBeUndefined();
+    expect(await wrapped.issue(coupon(1), "6", {})).toBe(EVERY_PLACE_TAKEN);
+    await settle();
+    expect(await wrapped.issue(coupon(1), "7", {})).toBe(SOLD_OUT);
+    expect(calls).toBe(2);
+  });
+});
