@@ -117,7 +117,9 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
           invalidated: (cause, n) => metrics.soldOutInvalidations.inc({ cause }, n),
           untrusted: () => metrics.soldOutUntrusted.inc(),
         },
-        { ...SOLD_OUT_MEMORY_BOUNDS, ttlMs: config.soldOutMemoryTtlMs, holders: (couponId) => redisState.admittedUserIds(couponId) },
+        { ...SOLD_OUT_MEMORY_BOUNDS, ttlMs: config.soldOutMemoryTtlMs,
+          confirmWithinMs: config.redisCommandTimeoutMs,
+          holders: (couponId) => redisState.admittedUserIds(couponId) },
       )
     : undefined;
   const remember = (s: IssuanceStrategy) => soldOut?.around(s) ?? s;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ChangeListener } from "../../src/issuance/coupon-events";
 import { ChangeLog } from "../../src/issuance/sold-out/change-log";
 import { fingerprint, HolderFingerprints } from "../../src/issuance/sold-out/holder-fingerprints";
-import { SoldOutMemory, type SoldOutMemoryOptions } from "../../src/issuance/sold-out/sold-out-memory";
+import { SoldOutMemory, type Question, type SoldOutMemoryOptions } from "../../src/issuance/sold-out/sold-out-memory";
 import { ALREADY_ISSUED, EVERY_PLACE_TAKEN, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "../../src/issuance/types";
 
 describe("ChangeLog", () => {
@@ -88,6 +88,7 @@ function setup(options: Partial<SoldOutMemoryOptions> & { holdersOf?: Map<number
       maxCoupons: 100,
       maxHolders: 1_000,
       ttlMs: 60_000,
+      confirmWithinMs: 60_000,
       holders: async function* (id) {
         counts.reads++;
         await pause;
@@ -113,87 +114,113 @@ function setup(options: Partial<SoldOutMemoryOptions> & { holdersOf?: Map<number
 /** Lets a background read of holders finish. */
 const settle = () => sleep(5);
 
+/** What the memory answers `userId` on its own: SOLD_OUT, or "ask" (Redis must be asked). */
+function answer(memory: SoldOutMemory, c: CouponRef, userId: string): string {
+  const a = memory.ask(c, userId);
+  return "kind" in a ? a.kind : "ask";
+}
+
+/** Redis found every place taken for a request that asked `memory` first. */
+function soldOutInRedis(memory: SoldOutMemory, c: CouponRef, question?: Question): void {
+  const q = question ?? memory.ask(c, "1");
+  if ("kind" in q) throw new Error("the memory answered; Redis was not asked");
+  memory.heard(c, q, EVERY_PLACE_TAKEN);
+}
+
+function question(memory: SoldOutMemory, c: CouponRef, userId = "1"): Question {
+  const q = memory.ask(c, userId);
+  if ("kind" in q) throw new Error(`the memory answered ${q.kind}`);
+  return q;
+}
+
 describe("SoldOutMemory", () => {
   it("answers SOLD_OUT to non-holders once Redis said every place is taken, and asks Redis for holders", async () => {
     const { memory, counts, holdersOf } = setup();
     holdersOf.set(1, ["10", "11"]);
-    expect(memory.answer(coupon(1), "99")).toBeUndefined();
-    memory.learn(coupon(1), memory.mark());
+    expect(answer(memory, coupon(1), "99")).toBe("ask");
+    soldOutInRedis(memory, coupon(1));
     await settle();
-    expect(memory.answer(coupon(1), "99")).toBe(SOLD_OUT);
-    expect(memory.answer(coupon(1), "10")).toBeUndefined();
-    expect(memory.answer(coupon(1), "11")).toBeUndefined();
+    expect(answer(memory, coupon(1), "99")).toBe("sold-out");
+    expect(answer(memory, coupon(1), "10")).toBe("ask");
+    expect(answer(memory, coupon(1), "11")).toBe("ask");
     // A coupon of the same id from another ledger state is another sale.
-    expect(memory.answer(coupon(1, "t2"), "99")).toBeUndefined();
+    expect(answer(memory, coupon(1, "t2"), "99")).toBe("ask");
     expect(counts.answered).toBe(1);
+  });
+
+  it("learns nothing from a SOLD_OUT that does not say every place is taken, nor from other answers", async () => {
+    const { memory } = setup();
+    for (const outcome of [SOLD_OUT, ALREADY_ISSUED, undefined]) memory.heard(coupon(1), question(memory, coupon(1)), outcome);
+    await settle();
+    expect(answer(memory, coupon(1), "99")).toBe("ask");
   });
 
   it("a notice that arrives while Redis is asked wins: nothing is remembered", async () => {
     const { memory, channel } = setup();
-    const mark = memory.mark();
+    const q = question(memory, coupon(1));
     channel.notify(1); // the limit was raised just after Redis answered SOLD_OUT
-    memory.learn(coupon(1), mark);
+    soldOutInRedis(memory, coupon(1), q);
     await settle();
-    expect(memory.answer(coupon(1), "99")).toBeUndefined();
+    expect(answer(memory, coupon(1), "99")).toBe("ask");
   });
 
   it("a notice that arrives while the holders are read wins too", async () => {
     const { memory, channel, holdReads } = setup();
     const release = holdReads();
-    memory.learn(coupon(1), memory.mark());
+    soldOutInRedis(memory, coupon(1));
     channel.notify(1);
     release();
     await settle();
-    expect(memory.answer(coupon(1), "99")).toBeUndefined();
+    expect(answer(memory, coupon(1), "99")).toBe("ask");
   });
 
   it("a notice for another coupon does not stop learning this one", async () => {
     const { memory, channel } = setup();
-    const mark = memory.mark();
+    const q = question(memory, coupon(1));
     channel.notify(2);
-    memory.learn(coupon(1), mark);
+    soldOutInRedis(memory, coupon(1), q);
     await settle();
-    expect(memory.answer(coupon(1), "99")).toBe(SOLD_OUT);
+    expect(answer(memory, coupon(1), "99")).toBe("sold-out");
   });
 
   it("a notice drops the coupon; a gap drops every coupon and stops what is being learned", async () => {
     const { memory, channel, counts, holdReads } = setup();
-    for (const id of [1, 2, 3]) memory.learn(coupon(id), memory.mark());
+    for (const id of [1, 2, 3]) soldOutInRedis(memory, coupon(id));
     await settle();
     channel.notify(1);
-    expect(memory.answer(coupon(1), "99")).toBeUndefined();
-    expect(memory.answer(coupon(2), "99")).toBe(SOLD_OUT);
+    expect(answer(memory, coupon(1), "99")).toBe("ask");
+    expect(answer(memory, coupon(2), "99")).toBe("sold-out");
     const release = holdReads();
-    memory.learn(coupon(4), memory.mark());
+    soldOutInRedis(memory, coupon(4));
     channel.notify(undefined);
     release();
     await settle();
-    for (const id of [2, 3, 4]) expect(memory.answer(coupon(id), "99")).toBeUndefined();
+    for (const id of [2, 3, 4]) expect(answer(memory, coupon(id), "99")).toBe("ask");
     expect([counts.notice, counts.gap]).toEqual([1, 2]);
   });
 
   it("while the channel is unhealthy it trusts nothing and learns nothing, and keeps what it knew", async () => {
     const { memory, channel, counts } = setup();
-    memory.learn(coupon(1), memory.mark());
+    soldOutInRedis(memory, coupon(1));
     await settle();
     channel.healthy = false;
-    expect(memory.answer(coupon(1), "99")).toBeUndefined();
+    expect(answer(memory, coupon(1), "99")).toBe("ask");
     expect(counts.untrusted).toBe(1);
-    memory.learn(coupon(2), memory.mark());
+    soldOutInRedis(memory, coupon(2));
     await settle();
     channel.healthy = true;
-    expect(memory.answer(coupon(1), "99")).toBe(SOLD_OUT);
-    expect(memory.answer(coupon(2), "99")).toBeUndefined();
+    expect(answer(memory, coupon(1), "99")).toBe("sold-out");
+    expect(answer(memory, coupon(2), "99")).toBe("ask");
   });
 
   it("is bounded in coupons, least recently asked about first", async () => {
     const { memory } = setup({ maxCoupons: 3 });
-    for (const id of [1, 2, 3]) memory.learn(coupon(id), memory.mark());
+    for (const id of [1, 2, 3]) soldOutInRedis(memory, coupon(id));
     await settle();
-    memory.answer(coupon(1), "99");
-    memory.learn(coupon(4), memory.mark());
+    answer(memory, coupon(1), "99");
+    soldOutInRedis(memory, coupon(4));
     await settle();
-    expect([1, 2, 3, 4].map((id) => memory.answer(coupon(id), "99")?.kind)).toEqual(["sold-out", undefined, "sold-out", "sold-out"]);
+    expect([1, 2, 3, 4].map((id) => answer(memory, coupon(id), "99"))).toEqual(["sold-out", "ask", "sold-out", "sold-out"]);
   });
 
   it("is bounded in holders: older coupons make way, and one too large is not remembered", async () => {
@@ -205,22 +232,57 @@ describe("SoldOutMemory", () => {
     holdersOf.set(4, many(4_000, 1_001));
     const { memory } = setup({ maxHolders: 1_000, holdersOf });
     for (const id of [1, 2, 3, 4]) {
-      memory.learn(coupon(id), memory.mark());
+      soldOutInRedis(memory, coupon(id));
       await settle();
     }
-    expect([1, 2, 3, 4].map((id) => memory.answer(coupon(id), "99")?.kind)).toEqual([undefined, "sold-out", "sold-out", undefined]);
+    expect([1, 2, 3, 4].map((id) => answer(memory, coupon(id), "99"))).toEqual(["ask", "sold-out", "sold-out", "ask"]);
   });
 
-  it("asks Redis again once its time is up, and renews without reading the holders again", async () => {
-    const { memory, counts } = setup({ ttlMs: 30 });
-    memory.learn(coupon(1), memory.mark());
-    await settle();
-    expect(memory.answer(coupon(1), "99")).toBe(SOLD_OUT);
-    await sleep(40);
-    expect(memory.answer(coupon(1), "99")).toBeUndefined();
-    memory.learn(coupon(1), memory.mark());
-    expect(memory.answer(coupon(1), "99")).toBe(SOLD_OUT);
-    expect(counts.reads).toBe(1);
+  describe("confirming a sale with Redis", () => {
+    const TTL = 40;
+
+    it("halfway through its time sends one request to Redis, answers the rest, and renews without reading holders again", async () => {
+      const { memory, counts } = setup({ ttlMs: TTL });
+      soldOutInRedis(memory, coupon(1));
+      await settle();
+      expect(answer(memory, coupon(1), "99")).toBe("sold-out");
+      await sleep(TTL / 2);
+      const confirming = question(memory, coupon(1), "98");
+      expect(confirming.confirms).toBe(true);
+      expect(answer(memory, coupon(1), "97")).toBe("sold-out");
+      memory.heard(coupon(1), confirming, EVERY_PLACE_TAKEN);
+      // Renewed from when the confirming request was sent: good for another half of its time.
+      expect(answer(memory, coupon(1), "96")).toBe("sold-out");
+      expect(counts.reads).toBe(1);
+    });
+
+    it("drops the sale when Redis does not confirm it, or the confirmation fails", async () => {
+      for (const outcome of [{ kind: "issued" } as const, undefined]) {
+        const { memory } = setup({ ttlMs: TTL });
+        soldOutInRedis(memory, coupon(1));
+        await settle();
+        await sleep(TTL / 2);
+        const confirming = question(memory, coupon(1));
+        memory.heard(coupon(1), confirming, outcome);
+        expect(answer(memory, coupon(1), "99")).toBe("ask");
+      }
+    });
+
+    it("past its time answers only while a confirmation is in flight, and not for longer than one may take", async () => {
+      const { memory } = setup({ ttlMs: TTL, confirmWithinMs: 30 });
+      soldOutInRedis(memory, coupon(1));
+      await settle();
+      await sleep(TTL + 5);
+      const confirming = question(memory, coupon(1));
+      expect(confirming.confirms).toBe(true);
+      expect(answer(memory, coupon(1), "99")).toBe("sold-out");
+      await sleep(30);
+      expect(answer(memory, coupon(1), "99")).toBe("ask");
+      memory.heard(coupon(1), confirming, EVERY_PLACE_TAKEN);
+      // Renewed as of when that request was sent, already halfway through again: the next one confirms once more.
+      expect(question(memory, coupon(1)).confirms).toBe(true);
+      expect(answer(memory, coupon(1), "99")).toBe("sold-out");
+    });
   });
 
   it("around a strategy: answers from memory, learns only from SOLD_OUT that says every place is taken", async () => {
@@ -236,7 +298,7 @@ describe("SoldOutMemory", () => {
     const wrapped = memory.around(inner);
     expect(await wrapped.issue(coupon(1), "5", {})).toBe(SOLD_OUT); // PostgreSQL refused: not remembered
     await settle();
-    expect(memory.answer(coupon(1), "6")).toBeUndefined();
+    expect(answer(memory, coupon(1), "6")).toBe("ask");
     expect(await wrapped.issue(coupon(1), "6", {})).toBe(EVERY_PLACE_TAKEN);
     await settle();
     expect(await wrapped.issue(coupon(1), "7", {})).toBe(SOLD_OUT);

@@ -16,10 +16,16 @@ export interface SoldOutMemoryOptions {
   /** Holders remembered at most, over every coupon (4 bytes each); a coupon with more is not remembered. */
   readonly maxHolders: number;
   /**
-   * A remembered sale is checked with Redis again this often. Bounds what no
-   * notice announces (a flushed Redis nobody has rebuilt yet, a hand edit).
+   * A remembered sale is confirmed with Redis again this often: halfway
+   * through, one request is sent to Redis while the others are answered from
+   * memory, and it is renewed if Redis still finds every place taken. Bounds
+   * what no notice announces (a flushed Redis nobody has rebuilt yet, a hand
+   * edit). Past it, only while a confirmation is in flight, and for at most
+   * `confirmWithinMs` more, does the memory keep answering.
    */
   readonly ttlMs: number;
+  /** The longest one request waits for Redis (REDIS_COMMAND_TIMEOUT_MS). */
+  readonly confirmWithinMs: number;
   /** Everyone who holds a place of the coupon (admitted: written, held or queued), a page at a time. */
   readonly holders: (couponId: number) => AsyncIterable<readonly string[]>;
 }
@@ -31,10 +37,23 @@ export interface SoldOutMemoryEvents {
   untrusted(): void;
 }
 
+/** A request about to ask Redis, taken before it does. */
+export interface Question {
+  readonly coupon: number;
+  /** The change log's position: a notice after it means Redis's answer may be out of date. */
+  readonly mark: Mark;
+  /** performance.now() */
+  readonly at: number;
+  /** Sent to confirm a remembered sale that is halfway through its time. */
+  readonly confirms: boolean;
+}
+
 interface Known {
   /** The ledger state the sale belongs to: a coupon re-created in a new database is another sale. */
   readonly tag: string;
   readonly holders: HolderFingerprints;
+  /** performance.now() before the request whose SOLD_OUT last confirmed the sale was sent. */
+  confirmedAt: number;
 }
 
 /**
@@ -56,6 +75,8 @@ export class SoldOutMemory {
   private readonly known: LRUCache<number, Known>;
   private readonly changes: ChangeLog;
   private readonly learning = new Map<number, Promise<void>>();
+  /** Coupons whose remembered sale one request is confirming with Redis now. */
+  private readonly confirming = new Set<number>();
 
   constructor(
     private readonly channel: ChangeChannel,
@@ -66,65 +87,22 @@ export class SoldOutMemory {
       max: options.maxCoupons,
       maxSize: options.maxHolders,
       sizeCalculation: (k) => Math.max(1, k.holders.size),
-      ttl: options.ttlMs,
-      // Kept past its time, so a sale Redis confirms again is renewed without reading its holders again.
-      noDeleteOnStaleGet: true,
     });
     this.changes = new ChangeLog(options.maxCoupons * 4);
     channel.onChange((couponId) => this.forget(couponId));
   }
 
-  /** SOLD_OUT if this is certain without asking Redis; otherwise undefined. */
-  answer(coupon: CouponRef, userId: string): IssueOutcome | undefined {
-    const known = this.known.get(coupon.id);
-    if (!known || known.tag !== coupon.tag || known.holders.mayHold(userId)) return undefined;
-    if (!this.channel.healthy) {
-      this.events.untrusted();
-      return undefined;
-    }
-    this.events.answered();
-    return SOLD_OUT;
-  }
-
-  /** Take before asking Redis; hand to `learn` with what it said. */
-  mark(): Mark {
-    return this.changes.mark();
-  }
-
-  /**
-   * Redis, asked after `mark`, found every place of the coupon taken.
-   * Remembers it in the background once the holders are read, unless a
-   * notice or gap came meanwhile.
-   */
-  learn(coupon: CouponRef, mark: Mark): void {
-    if (this.learning.has(coupon.id)) return;
-    const stale = this.known.get(coupon.id, { allowStale: true });
-    if (stale && stale.tag === coupon.tag) {
-      // Still here, so no notice came since it was learned: nothing to read again.
-      if (this.trustworthy(coupon.id, mark)) this.known.set(coupon.id, stale);
-      return;
-    }
-    if (!this.channel.healthy) return;
-    const run = this.readHolders(coupon, mark)
-      .catch(() => undefined) // Redis trouble: it is simply not remembered
-      .finally(() => this.learning.delete(coupon.id));
-    this.learning.set(coupon.id, run);
-  }
-
-  /** Waits for holders being read, so nothing reads Redis after it closes. */
-  async close(): Promise<void> {
-    await Promise.all(this.learning.values());
-  }
-
-  /** Wraps a Redis strategy: answers from memory first, learns from its SOLD_OUT answers. */
+  /** Wraps a Redis strategy: answers from memory first, and learns from what Redis answers. */
   around(strategy: IssuanceStrategy): IssuanceStrategy {
     const issue: IssuanceStrategy["issue"] = async (coupon, userId, options) => {
-      const known = this.answer(coupon, userId);
-      if (known) return known;
-      const mark = this.mark();
-      const outcome = await strategy.issue(coupon, userId, options);
-      if (outcome.kind === "sold-out" && outcome.everyPlaceTaken) this.learn(coupon, mark);
-      return outcome;
+      const known = this.ask(coupon, userId);
+      if ("kind" in known) return known;
+      let outcome: IssueOutcome | undefined;
+      try {
+        return (outcome = await strategy.issue(coupon, userId, options));
+      } finally {
+        this.heard(coupon, known, outcome);
+      }
     };
     return {
       name: strategy.name,
@@ -135,18 +113,78 @@ export class SoldOutMemory {
     };
   }
 
-  private async readHolders(coupon: CouponRef, mark: Mark): Promise<void> {
+  /**
+   * SOLD_OUT if that is certain without asking Redis; otherwise the question
+   * to ask Redis, to be handed to `heard` with its answer.
+   */
+  ask(coupon: CouponRef, userId: string): IssueOutcome | Question {
+    const question = { coupon: coupon.id, mark: this.changes.mark(), at: performance.now(), confirms: false };
+    const known = this.known.get(coupon.id);
+    if (!known || known.tag !== coupon.tag || known.holders.mayHold(userId)) return question;
+    if (!this.channel.healthy) {
+      this.events.untrusted();
+      return question;
+    }
+    const age = question.at - known.confirmedAt;
+    if (!this.confirming.has(coupon.id)) {
+      // Halfway through its time, one request confirms the sale with Redis; the crowd behind it need not.
+      if (age >= this.options.ttlMs / 2) {
+        this.confirming.add(coupon.id);
+        return { ...question, confirms: true };
+      }
+    } else if (age > this.options.ttlMs + this.options.confirmWithinMs) return question;
+    this.events.answered();
+    return SOLD_OUT;
+  }
+
+  /** What Redis answered a question (undefined: it failed). */
+  heard(coupon: CouponRef, question: Question, outcome: IssueOutcome | undefined): void {
+    const everyPlaceTaken = outcome?.kind === "sold-out" && outcome.everyPlaceTaken === true;
+    if (question.confirms) {
+      this.confirming.delete(coupon.id);
+      // Not confirmed (a place came free that no notice announced, or Redis failed): ask Redis from now on.
+      if (!everyPlaceTaken) this.known.delete(coupon.id);
+    }
+    if (everyPlaceTaken) this.learn(coupon, question);
+  }
+
+  /** Waits for holders being read, so nothing reads Redis after it closes. */
+  async close(): Promise<void> {
+    await Promise.all(this.learning.values());
+  }
+
+  /**
+   * Redis, asked `question`, found every place of the coupon taken.
+   * Remembers it, in the background once the holders are read, unless a
+   * notice or gap came since the question was asked.
+   */
+  private learn(coupon: CouponRef, question: Question): void {
+    const known = this.known.peek(coupon.id);
+    if (known && known.tag === coupon.tag) {
+      // Still here, so no notice came since it was learned: its holders are the same.
+      if (this.trustworthy(question)) known.confirmedAt = Math.max(known.confirmedAt, question.at);
+      return;
+    }
+    if (this.learning.has(coupon.id) || !this.channel.healthy) return;
+    const run = this.readHolders(coupon, question)
+      .catch(() => undefined) // Redis trouble: it is simply not remembered
+      .finally(() => this.learning.delete(coupon.id));
+    this.learning.set(coupon.id, run);
+  }
+
+  private async readHolders(coupon: CouponRef, question: Question): Promise<void> {
     const fingerprints: number[] = [];
     for await (const page of this.options.holders(coupon.id)) {
       for (const userId of page) fingerprints.push(fingerprint(userId));
       // Too many to keep, or changed already: reading on is wasted.
-      if (fingerprints.length > this.options.maxHolders || this.changes.changedSince(coupon.id, mark)) return;
+      if (fingerprints.length > this.options.maxHolders || this.changes.changedSince(coupon.id, question.mark)) return;
     }
-    if (this.trustworthy(coupon.id, mark)) this.known.set(coupon.id, { tag: coupon.tag, holders: HolderFingerprints.of(fingerprints) });
+    if (!this.trustworthy(question)) return;
+    this.known.set(coupon.id, { tag: coupon.tag, holders: HolderFingerprints.of(fingerprints), confirmedAt: question.at });
   }
 
-  private trustworthy(couponId: number, mark: Mark): boolean {
-    return !this.changes.changedSince(couponId, mark) && this.channel.healthy;
+  private trustworthy(question: Question): boolean {
+    return !this.changes.changedSince(question.coupon, question.mark) && this.channel.healthy;
   }
 
   private forget(couponId: number | undefined): void {
