@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { channelName, closeRedis, type RedisClient } from "../redis/client";
-import { COUPON_CHANGES_CHANNEL } from "./coupon-keys";
+import { COUPON_CHANGES_CHANNEL, REDIS_EPOCH_KEY } from "./coupon-keys";
 
 /** The channel change notices go to (key prefix included): what scripts that free or add a place PUBLISH the coupon id on. */
 export const changesChannel = (redis: RedisClient): string => channelName(redis, COUPON_CHANGES_CHANNEL);
@@ -50,6 +50,8 @@ const IDLE_MS = 5_000;
  * heard means every notice published before that beat was sent has arrived.
  * A dropped connection (or a beat that never came back) is a gap: listeners
  * are told to forget everything, since notices may have been lost in it.
+ * So is a new epoch in a beat: Redis lost its data (a flush announces
+ * nothing), so what was learned from it is void.
  */
 export class CouponEvents {
   /** The channel notices are published on (key prefix included), for scripts to PUBLISH to. */
@@ -66,6 +68,8 @@ export class CouponEvents {
   private lastHeard: number | undefined;
   /** When the newest beat heard was sent; -Infinity after a gap. */
   private freshAt = -Infinity;
+  /** The epoch of Redis's data the last beat carried. */
+  private epoch: string | undefined;
   private askedAt = -Infinity;
 
   constructor(
@@ -124,7 +128,7 @@ export class CouponEvents {
     this.subscriber = sub;
     sub.on("error", () => undefined);
     sub.on("message", (channel: string, message: string) => {
-      if (channel === this.beatChannel) this.heard(Number(message));
+      if (channel === this.beatChannel) this.heard(message);
       else this.changed(message);
     });
     // Whatever was published while the connection was down is lost to us.
@@ -168,12 +172,16 @@ export class CouponEvents {
     const n = this.nextBeat++;
     this.beats.set(n, performance.now());
     // Not sent, or sent with its answer lost: if it never comes back, a later beat's number shows the gap.
-    this.redis.publish(this.beatChannel, String(n)).catch(() => this.beats.delete(n));
+    this.redis.couponEventsBeat(REDIS_EPOCH_KEY, this.beatChannel, n, randomBytes(8).toString("hex")).catch(() => this.beats.delete(n));
   }
 
-  private heard(n: number): void {
+  private heard(message: string): void {
+    const [number, epoch] = message.split(":");
+    const n = Number(number);
     const sentAt = this.beats.get(n);
     if (sentAt === undefined) return;
+    if (this.epoch !== undefined && epoch !== this.epoch) this.gap();
+    this.epoch = epoch;
     // A beat lost on the way (never a reordering: one connection keeps publish order) may hide lost notices.
     if (this.lastHeard !== undefined && n !== this.lastHeard + 1 && [...this.beats.keys()].some((k) => k < n)) this.gap();
     for (const k of this.beats.keys()) if (k <= n) this.beats.delete(k);

@@ -44,6 +44,9 @@ export const processingKey = (couponId: number, workerId: string) => `coupon:{${
 /** Where every coupon's change notices are published (see CouponEvents); not a key, so prefixed by channelName. */
 export const COUPON_CHANGES_CHANNEL = "coupons:changes";
 
+/** A random value that changes whenever Redis loses its data (see couponEventsBeat-1.lua). */
+export const REDIS_EPOCH_KEY = "coupons:epoch";
+
 /** Coupons served by the queue strategy, so every worker can find every queue. */
 export const QUEUE_COUPONS_KEY = "coupons:queue";
 

@@ -71,5 +71,6 @@ declare module "ioredis" {
     ): Result<number, Context>;
     requeueStale(workers: string, processing: string, queue: string, workerId: string, lastSeen: string): Result<number, Context>;
     setLimit(meta: string, issued: string, limit: number, tag: string, changes: string, couponId: number): Result<number, Context>;
+    couponEventsBeat(epoch: string, channel: string, beat: number, freshEpoch: string): Result<string, Context>;
   }
 }

@@ -79,6 +79,27 @@ it("a notice published by one process reaches the other; the prefix keeps deploy
   expect(atOther).toEqual([]);
 });
 
+it("Redis losing its data is a gap: a flush announces nothing, the epoch in the next beat does", async () => {
+  const p = prefix();
+  const redis = client(p);
+  const a = started(redis);
+  const seen = heard(a);
+  await until(a, true);
+  await sleep(100);
+  expect(seen).toEqual([]);
+  // What FLUSHALL does to this deployment's keys (the Redis is shared with other test files).
+  await redis.del("coupons:epoch");
+  const lost = performance.now();
+  while (!seen.length && performance.now() - lost < 1_000) {
+    void a.healthy; // keeps beats going, as a memory consulting it does
+    await sleep(5);
+  }
+  // The next beat, a quarter of the stale bound later at most, carries the new epoch.
+  expect(seen).toEqual([undefined]);
+  expect(performance.now() - lost).toBeLessThan(STALE_MS);
+  await until(a, true);
+});
+
 describe("a broken channel", () => {
   let proxy: TcpProxy;
   beforeAll(async () => {
