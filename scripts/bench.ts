@@ -122,7 +122,7 @@ async function run(o: BenchOptions): Promise<boolean> {
     const express = await startReference("express", o.workers);
     children.add(express);
     service = await startService(o.workers, 60_000, {
-      env: { BENCH_NOOP_ROUTE: "true", LOG_LEVEL },
+      env: { TEST_BENCH_NOOP_ROUTE: "true", LOG_LEVEL },
       nodeArgs: o.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
     });
     children.add(service);

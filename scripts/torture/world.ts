@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import { Redis } from "ioredis";
 import { reapOnExit } from "../support/orphan-reaper";
-import { freePort, startRedisServer, type RedisServer } from "../support/redis-server";
+import { freePort } from "../support/free-port";
+import { startRedisServer, type RedisServer } from "../support/redis-server";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { ApiProcess } from "./api-process";
 

@@ -25,7 +25,7 @@ export function createApp(deps: AppDeps): Express {
   issueRoutes(app, deps);
   couponRoutes(app, deps, requireOperator(deps.adminToken));
 
-  app.use((req, _res, next) => next(new AppError("NOT_FOUND", 404, `No route for ${req.method} ${req.path}`)));
+  app.use((req, _res, next) => next(new AppError("NOT_FOUND", `No route for ${req.method} ${req.path}`)));
   app.use(errorHandler());
   return app;
 }

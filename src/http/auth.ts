@@ -13,6 +13,6 @@ export function requireOperator(adminToken: string) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const m = /^Bearer +(\S+)\s*$/i.exec(req.headers.authorization ?? "");
     if (m && timingSafeEqual(digest(m[1]!), expected)) return next();
-    next(new AppError("UNAUTHORIZED", 401, "Operator routes need Authorization: Bearer <ADMIN_TOKEN>"));
+    next(new AppError("UNAUTHORIZED", "Operator routes need Authorization: Bearer <ADMIN_TOKEN>"));
   };
 }

@@ -31,7 +31,7 @@ export function issueRoutes(app: Express, deps: AppDeps): void {
     const couponId = parseCouponId(req.params.couponId as string);
     const userId = parseUserIdParam(req.params.userId as string);
     const status = await deps.issuance.status(couponId, userId);
-    if (!status) throw new AppError("NOT_REQUESTED", 404, `User ${userId} holds no request for coupon ${couponId}`);
+    if (!status) throw new AppError("NOT_REQUESTED", `User ${userId} holds no request for coupon ${couponId}`);
     res.json({ couponId, userId, ...status });
   });
 }
@@ -48,12 +48,12 @@ function sendOutcome(res: Response, couponId: number, userId: string, outcome: I
         .json({ couponId, userId, status: "PENDING" });
       return;
     case "already-issued":
-      return sendProblem(res, 409, "ALREADY_ISSUED", `User ${userId} already holds coupon ${couponId}`);
+      return sendProblem(res, "ALREADY_ISSUED", `User ${userId} already holds coupon ${couponId}`);
     case "sold-out":
-      return sendProblem(res, 409, "SOLD_OUT", `Coupon ${couponId} is sold out`);
+      return sendProblem(res, "SOLD_OUT", `Coupon ${couponId} is sold out`);
     case "not-started":
-      return sendProblem(res, 409, "COUPON_NOT_STARTED", `The sale of coupon ${couponId} has not started`);
+      return sendProblem(res, "COUPON_NOT_STARTED", `The sale of coupon ${couponId} has not started`);
     case "ended":
-      return sendProblem(res, 409, "COUPON_ENDED", `The sale of coupon ${couponId} has ended`);
+      return sendProblem(res, "COUPON_ENDED", `The sale of coupon ${couponId} has ended`);
   }
 }

@@ -1,10 +1,17 @@
-import { DEFAULT_STRATEGY, STRATEGIES } from "../issuance/strategy-names";
+import { z } from "zod";
+import { createCouponBody, issueBody, setLimitBody } from "./validation";
 
 /**
  * The API as OpenAPI 3.1. test/http/openapi.test.ts keeps it true: every
  * documented operation exists and answers only documented statuses, and
  * every route the app serves is documented.
  */
+/** A request body's JSON Schema, generated from the zod schema that parses it, so the two cannot drift. */
+function requestSchema(schema: z.ZodType) {
+  const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+  return jsonSchema;
+}
+
 const problem = (description: string) => ({
   description,
   content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
@@ -162,30 +169,8 @@ export const openApiDocument = {
           errors: { type: "array", items: { type: "object" } },
         },
       },
-      UserId: {
-        oneOf: [
-          { type: "integer", minimum: 1, maximum: 9007199254740991 },
-          { type: "string", pattern: "^[0-9]{1,20}$", description: "Decimal, up to 9223372036854775807" },
-        ],
-      },
-      NewCoupon: {
-        type: "object",
-        additionalProperties: false,
-        required: ["name", "totalQuantity"],
-        properties: {
-          name: { type: "string", minLength: 1, maxLength: 100 },
-          totalQuantity: { type: "integer", minimum: 1, maximum: 10000000 },
-          strategy: { enum: [...STRATEGIES], default: DEFAULT_STRATEGY },
-          startsAt: { type: "string", format: "date-time" },
-          endsAt: { type: "string", format: "date-time" },
-        },
-      },
-      NewLimit: {
-        type: "object",
-        additionalProperties: false,
-        required: ["totalQuantity"],
-        properties: { totalQuantity: { type: "integer", minimum: 1, maximum: 10000000 } },
-      },
+      NewCoupon: requestSchema(createCouponBody),
+      NewLimit: requestSchema(setLimitBody),
       Coupon: {
         type: "object",
         properties: {
@@ -201,12 +186,7 @@ export const openApiDocument = {
           updatedAt: { type: "string", format: "date-time" },
         },
       },
-      IssueRequest: {
-        type: "object",
-        additionalProperties: false,
-        required: ["userId"],
-        properties: { userId: { $ref: "#/components/schemas/UserId" } },
-      },
+      IssueRequest: requestSchema(issueBody),
       Issuance: {
         type: "object",
         properties: {

@@ -1,10 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
-import { channelName, closeRedis, type RedisClient } from "../redis/client";
-import { COUPON_CHANGES_CHANNEL, REDIS_EPOCH_KEY } from "./coupon-keys";
-
-/** The channel change notices go to (key prefix included): what scripts that free or add a place PUBLISH the coupon id on. */
-export const changesChannel = (redis: RedisClient): string => channelName(redis, COUPON_CHANGES_CHANNEL);
+import { ChangeNotices } from "../coupon-store/change-notices";
+import { closeRedis, type RedisClient } from "../redis/client";
 
 /**
  * Told a coupon's id when something that can free or add a place happened to
@@ -54,9 +50,7 @@ const IDLE_MS = 5_000;
  * nothing), so what was learned from it is void.
  */
 export class CouponEvents {
-  /** The channel notices are published on (key prefix included), for scripts to PUBLISH to. */
-  readonly channel: string;
-  private readonly beatChannel: string;
+  private readonly notices: ChangeNotices;
   private readonly listeners = new Set<ChangeListener>();
   private subscriber: Redis | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -76,8 +70,7 @@ export class CouponEvents {
     private readonly redis: RedisClient,
     private readonly options: CouponEventsOptions,
   ) {
-    this.channel = changesChannel(redis);
-    this.beatChannel = channelName(redis, `${COUPON_CHANGES_CHANNEL}:beats:${randomBytes(6).toString("hex")}`);
+    this.notices = new ChangeNotices(redis);
   }
 
   /** Starts listening and beating. Publishing works without it. */
@@ -108,8 +101,13 @@ export class CouponEvents {
   }
 
   /** Announces a change made outside Lua (a plain SADD, say); resolves once Redis took it. */
-  async publish(couponId: number): Promise<void> {
-    await this.redis.publish(this.channel, String(couponId));
+  publish(couponId: number): Promise<void> {
+    return this.notices.announce(couponId);
+  }
+
+  /** The channel notices are published on (key prefix included). */
+  get channel(): string {
+    return this.notices.channel;
   }
 
   async close(): Promise<void> {
@@ -128,7 +126,7 @@ export class CouponEvents {
     this.subscriber = sub;
     sub.on("error", () => undefined);
     sub.on("message", (channel: string, message: string) => {
-      if (channel === this.beatChannel) this.heard(message);
+      if (channel === this.notices.beatChannel) this.heard(message);
       else this.changed(message);
     });
     // Whatever was published while the connection was down is lost to us.
@@ -140,7 +138,7 @@ export class CouponEvents {
       setTimeout(() => this.listen(), 100).unref();
     });
     // ioredis subscribes again by itself after every reconnect; the next beat heard proves it did.
-    sub.subscribe(this.channel, this.beatChannel).catch(() => undefined);
+    sub.subscribe(this.notices.channel, this.notices.beatChannel).catch(() => undefined);
   }
 
   /** A connection of our own, whose drops we see (a Cluster hides those of its subscriber). */
@@ -172,7 +170,7 @@ export class CouponEvents {
     const n = this.nextBeat++;
     this.beats.set(n, performance.now());
     // Not sent, or sent with its answer lost: if it never comes back, a later beat's number shows the gap.
-    this.redis.couponEventsBeat(REDIS_EPOCH_KEY, this.beatChannel, n, randomBytes(8).toString("hex")).catch(() => this.beats.delete(n));
+    this.notices.beat(n).catch(() => this.beats.delete(n));
   }
 
   private heard(message: string): void {

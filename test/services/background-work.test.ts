@@ -1,4 +1,4 @@
-import { couponKeys, HOLD_COUPONS_KEY, QUEUE_COUPONS_KEY } from "../../src/issuance/coupon-keys";
+import { couponKeys, HOLD_COUPONS_KEY, QUEUE_COUPONS_KEY } from "../../src/coupon-store/keys";
 import { createLogger } from "../../src/logger";
 import { waitUntilReady } from "../../src/redis/client";
 import { createServices, type Services } from "../../src/services";

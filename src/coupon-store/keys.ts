@@ -36,12 +36,15 @@ export function couponKeys(couponId: number): CouponKeys {
   return keys;
 }
 
+/** Matches every key of one coupon (for SCAN). */
+export const couponKeyPattern = (couponId: number) => `coupon:{${couponId}}:*`;
+
 export const stagingKey = (couponId: number) => `coupon:{${couponId}}:staging:${randomUUID()}`;
 
 /** A worker's processing list for one coupon (reliable-queue pattern). */
 export const processingKey = (couponId: number, workerId: string) => `coupon:{${couponId}}:processing:${workerId}`;
 
-/** Where every coupon's change notices are published (see CouponEvents); not a key, so prefixed by channelName. */
+/** Where every coupon's change notices are published (see change-notices.ts); not a key, so prefixed by hand. */
 export const COUPON_CHANGES_CHANNEL = "coupons:changes";
 
 /** A random value that changes whenever Redis loses its data (see couponEventsBeat-1.lua). */
