@@ -30,8 +30,8 @@ const IDLE_MS = 5_000;
 /**
  * "This coupon changed, drop what you know about it", across processes,
  * over Redis pub/sub. Changes are published inside the Lua scripts that make
- * them (`channel` is passed to them), so no change goes unannounced between
- * the change and its notice; `publish` is for changes made outside Lua.
+ * them (see coupon-store/change-notices.ts), so no change goes unannounced
+ * between the change and its notice; `publish` is for changes made outside Lua.
  *
  * Plain PUBLISH, not SPUBLISH: one channel for every coupon, heard through a
  * single connection per process. On Redis Cluster a PUBLISH reaches every

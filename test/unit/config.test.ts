@@ -11,6 +11,9 @@ describe("loadConfig", () => {
       redlockNodes: undefined,
       workers: 1,
       adminTokenGenerated: true,
+      soldOutMemoryTtlMs: 1_000,
+      couponEventsStaleMs: 250,
+      redisEventsUrl: undefined,
     });
     expect(c.adminToken.length).toBeGreaterThanOrEqual(32);
     expect(Object.isFrozen(c)).toBe(true);
@@ -31,6 +34,9 @@ describe("loadConfig", () => {
     [{ ADMIN_TOKEN: "short" }, /^Invalid configuration: ADMIN_TOKEN /],
     [{ REDIS_FALLBACK: "mysql" }, /^Invalid configuration: REDIS_FALLBACK /],
     [{ REDIS_COMMAND_TIMEOUT_MS: "0" }, /^Invalid configuration: REDIS_COMMAND_TIMEOUT_MS /],
+    [{ SOLD_OUT_MEMORY_TTL_MS: "-1" }, /^Invalid configuration: SOLD_OUT_MEMORY_TTL_MS /],
+    [{ COUPON_EVENTS_STALE_MS: "5" }, /^Invalid configuration: COUPON_EVENTS_STALE_MS /],
+    [{ REDIS_EVENTS_URL: "replica:6379" }, /^Invalid configuration: REDIS_EVENTS_URL /],
   ])("fails with one line naming the variable: %p", (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
