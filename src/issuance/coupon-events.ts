@@ -22,6 +22,12 @@ export interface CouponEventsOptions {
 
 /** Reconnect attempts to one cluster node before listening on another. */
 const NODE_ATTEMPTS = 3;
+/**
+ * Beats go out every quarter of the stale bound, at most every 100 ms: often
+ * enough that a starved event loop rarely lets the proof lapse, and that a
+ * flush (seen in a beat's epoch) is noticed within about 100 ms.
+ */
+const BEAT_EVERY_MS = 100;
 /** Beats in flight at most; past that they count as lost. */
 const MAX_UNHEARD = 64;
 /** Beats are sent only while someone relied on `healthy` this recently, so an idle process costs Redis nothing. */
@@ -77,7 +83,7 @@ export class CouponEvents {
   start(): void {
     if (this.subscriber || this.closed) return;
     this.listen();
-    this.timer = setInterval(() => this.beat(), Math.max(1, Math.floor(this.options.staleMs / 4)));
+    this.timer = setInterval(() => this.beat(), Math.max(1, Math.min(BEAT_EVERY_MS, Math.floor(this.options.staleMs / 4))));
     this.timer.unref();
   }
 

@@ -12,7 +12,7 @@ describe("loadConfig", () => {
       workers: 1,
       adminTokenGenerated: true,
       soldOutMemoryTtlMs: 1_000,
-      couponEventsStaleMs: 250,
+      couponEventsStaleMs: 1_000,
       redisEventsUrl: undefined,
     });
     expect(c.adminToken.length).toBeGreaterThanOrEqual(32);
