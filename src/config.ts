@@ -40,6 +40,7 @@ const schema = z.object({
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  EXPORT_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(2),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   QUEUE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   QUEUE_VISIBILITY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
@@ -51,6 +52,12 @@ const schema = z.object({
   SOLD_OUT_MEMORY_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
   REDIS_EVENTS_URL: z.string().refine(isRedisUrl, "must be a redis:// URL").optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, "must be true, false, a hop count or a list of proxy addresses")
+    .default("false")
+    .transform((v): boolean | number | string => (v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v)),
+  DASHBOARD_SESSION_HOURS: z.coerce.number().min(0.01).max(24).default(8),
   DRIFT_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
   DRIFT_CHECK_MAX_COUPONS: z.coerce.number().int().min(1).max(10_000).default(100),
 });
@@ -75,6 +82,8 @@ export interface Config {
   readonly adminTokenGenerated: boolean;
   readonly workers: number;
   readonly dbPoolSize: number;
+  /** PostgreSQL connections for CSV exports of winners, apart from the pool that serves shoppers. */
+  readonly exportConnections: number;
   readonly logLevel: Env["LOG_LEVEL"];
   readonly shutdownTimeoutMs: number;
   /** How long a lock-strategy request waits for the coupon's lock before 503 BUSY. */
@@ -98,6 +107,14 @@ export interface Config {
   readonly redisEventsUrl: string | undefined;
   /** A queue worker silent this long loses its batch to the other workers. */
   readonly queueVisibilityTimeoutMs: number;
+  /**
+   * Express's `trust proxy`: which hops' X-Forwarded-* headers to believe, so
+   * that behind a TLS-terminating proxy the request counts as secure (the
+   * dashboard's cookie is then Secure) and its origin is the public one.
+   */
+  readonly trustProxy: boolean | number | string;
+  /** How long a dashboard login lasts. */
+  readonly dashboardSessionMs: number;
   /** Pause between two passes of the Redis–PostgreSQL drift check. */
   readonly driftCheckIntervalMs: number;
   /** Live coupons the drift check measures per pass, newest first. */
@@ -129,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminTokenGenerated: e.ADMIN_TOKEN === undefined,
     workers: e.WORKERS,
     dbPoolSize: e.DB_POOL_SIZE,
+    exportConnections: e.EXPORT_CONNECTIONS,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     benchNoopRoute: e.TEST_BENCH_NOOP_ROUTE === "true",
@@ -140,6 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     soldOutMemoryTtlMs: e.SOLD_OUT_MEMORY_TTL_MS,
     redisEventsUrl: e.REDIS_EVENTS_URL,
     queueVisibilityTimeoutMs: e.QUEUE_VISIBILITY_TIMEOUT_MS,
+    trustProxy: e.TRUST_PROXY,
+    dashboardSessionMs: Math.round(e.DASHBOARD_SESSION_HOURS * 3_600_000),
     driftCheckIntervalMs: e.DRIFT_CHECK_INTERVAL_MS,
     driftCheckMaxCoupons: e.DRIFT_CHECK_MAX_COUPONS,
   });

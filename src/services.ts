@@ -7,6 +7,7 @@ import { createDatabase, type Database } from "./db/database";
 import { Ledger } from "./db/ledger";
 import type { AppDeps } from "./http/deps";
 import { CouponAdmin } from "./issuance/coupon-admin";
+import { SaleCopies } from "./issuance/sale-copies";
 import { CouponCatalog } from "./issuance/coupon-catalog";
 import { CouponEvents } from "./issuance/coupon-events";
 import { DriftMonitor } from "./issuance/drift-monitor";
@@ -26,6 +27,8 @@ import type { IssuanceStrategy } from "./issuance/types";
 import { UncertainWrites } from "./issuance/uncertain-writes";
 import type { Logger } from "./logger";
 import { Metrics } from "./metrics";
+import { SaleFeed } from "./monitor/sale-feed";
+import { watchedCoupons } from "./monitor/watched-coupons";
 import { closeRedis, createRedis, type RedisClient } from "./redis/client";
 
 export interface Services {
@@ -140,7 +143,8 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     uncertain,
     config.redisFallback === "postgres" ? postgres : undefined,
   );
-  const admin = new CouponAdmin(repo, ledger, catalog, store, strategies);
+  const saleCopies = new SaleCopies(store, (id) => repo.find(id));
+  const admin = new CouponAdmin(repo, ledger, catalog, store, strategies, saleCopies);
   const drift = new DriftMonitor(
     ledger,
     store,
@@ -152,6 +156,11 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       maxCoupons: config.driftCheckMaxCoupons,
     },
   );
+  const saleFeed = new SaleFeed({
+    coupons: () => watchedCoupons(admin),
+    queueDepth: (couponId) => queues.waiting(couponId),
+    answers: () => metrics.salesAcrossProcesses(),
+  });
 
   const readiness = async () => {
     const [redisOk, pgOk] = await Promise.all([
@@ -173,6 +182,9 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       metrics,
       logger,
       benchNoopRoute: config.benchNoopRoute,
+      saleFeed,
+      trustProxy: config.trustProxy,
+      dashboardSessionMs: config.dashboardSessionMs,
     },
     start() {
       if (started) return;
@@ -184,6 +196,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     },
     async close() {
       await drift.close();
+      saleFeed.close();
       await issuance.close();
       await commit.settled();
       await sweeper.close();

@@ -1,52 +1,115 @@
 import type { Database } from "./database";
-import { orUnavailable } from "./pg-errors";
+import { isCheckViolation, orUnavailable } from "./pg-errors";
+import type { CouponStatus, Sale, SaleState } from "../issuance/sale";
 import type { StrategyName } from "../issuance/strategy-names";
-import type { Coupon as CouponRow } from "./generated/client";
+import { Prisma } from "./generated/client";
+import { exportWinnersCsv } from "./winners-export";
+import type { Writable } from "node:stream";
 
 export interface Coupon {
   readonly id: number;
   readonly name: string;
+  readonly description: string | null;
   readonly totalQuantity: number;
   readonly issuedCount: number;
   readonly strategy: StrategyName;
   readonly startsAt: Date | null;
   readonly endsAt: Date | null;
+  /** What the coupon is now (coupon_status in PostgreSQL). */
+  readonly status: CouponStatus;
+  readonly sale: Sale;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
 
 export interface NewCoupon {
   name: string;
+  description?: string | undefined;
   totalQuantity: number;
   strategy: StrategyName;
   startsAt?: Date | undefined;
   endsAt?: Date | undefined;
 }
 
+/** What PATCH may change; `null` clears a window bound, absent leaves it. */
+export interface CouponEdit {
+  name?: string | undefined;
+  description?: string | null | undefined;
+  startsAt?: Date | null | undefined;
+  endsAt?: Date | null | undefined;
+}
+
+export interface Winner {
+  /** The row's id: issue order, and the keyset of the winners' pages. */
+  readonly seq: bigint;
+  readonly userId: string;
+  readonly issuedAt: Date;
+}
+
+interface CouponRow {
+  id: number;
+  name: string;
+  description: string | null;
+  totalQuantity: number;
+  issuedCount: number;
+  strategy: string;
+  startsAt: Date | null;
+  endsAt: Date | null;
+  saleState: string;
+  saleVersion: number;
+  status: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const COLUMNS = Prisma.sql`c.id, c.name, c.description, c."totalQuantity", c."issuedCount", c.strategy, c."startsAt", c."endsAt",
+  c."saleState", c."saleVersion", coupon_status(c) AS status, c."createdAt", c."updatedAt"`;
+
 const toCoupon = (row: CouponRow): Coupon => ({
   id: row.id,
   name: row.name,
+  description: row.description,
   totalQuantity: row.totalQuantity,
   issuedCount: row.issuedCount,
   strategy: row.strategy as StrategyName,
   startsAt: row.startsAt,
   endsAt: row.endsAt,
+  status: row.status as CouponStatus,
+  sale: { state: row.saleState as SaleState, startsAt: row.startsAt, endsAt: row.endsAt, version: row.saleVersion },
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
 
 export type SetLimitResult = { ok: true; coupon: Coupon } | { ok: false; issuedCount: number } | undefined;
+/** A guarded change: the coupon before it, and after it unless the guard refused; undefined if no such coupon. */
+export type GuardedResult = { before: Coupon; after: Coupon | undefined } | undefined;
 
+/**
+ * The coupon rows. Every read returns the status as PostgreSQL computes it
+ * (coupon_status), so a list filter, a transition's guard and an answer can
+ * never disagree about what a coupon is.
+ */
 export class CouponRepository {
   constructor(private readonly db: Database) {}
 
+  private async rows(query: Prisma.Sql): Promise<Coupon[]> {
+    return (await orUnavailable(this.db.prisma.$queryRaw<CouponRow[]>(query))).map(toCoupon);
+  }
+
   async create(input: NewCoupon): Promise<Coupon> {
-    return toCoupon(await orUnavailable(this.db.prisma.coupon.create({ data: input })));
+    const { id } = await orUnavailable(this.db.prisma.coupon.create({ data: input, select: { id: true } }));
+    return (await this.find(id))!;
   }
 
   async find(id: number): Promise<Coupon | undefined> {
-    const row = await orUnavailable(this.db.prisma.coupon.findUnique({ where: { id } }));
-    return row ? toCoupon(row) : undefined;
+    return (await this.rows(Prisma.sql`SELECT ${COLUMNS} FROM "Coupon" c WHERE c.id = ${id}`))[0];
+  }
+
+  /** Coupons newest first, after the keyset `beforeId` (exclusive), optionally of one status. */
+  list(options: { status?: CouponStatus | undefined; beforeId?: number | undefined; limit: number }): Promise<Coupon[]> {
+    const before = options.beforeId === undefined ? Prisma.empty : Prisma.sql`AND c.id < ${options.beforeId}`;
+    const status = options.status === undefined ? Prisma.empty : Prisma.sql`AND coupon_status(c) = ${options.status}`;
+    return this.rows(Prisma.sql`SELECT ${COLUMNS} FROM "Coupon" c WHERE true ${before} ${status} ORDER BY c.id DESC LIMIT ${options.limit}`);
   }
 
   /** Every coupon's id, oldest first. */
@@ -63,5 +126,70 @@ export class CouponRepository {
     const coupon = await this.find(id);
     if (!coupon) return undefined;
     return count === 1 ? { ok: true, coupon } : { ok: false, issuedCount: coupon.issuedCount };
+  }
+
+  /**
+   * Sets the sale state if the coupon's status is one of `from`, in one
+   * statement: the guard is evaluated again on the newest row if another
+   * change commits meanwhile, so two operators cannot both close a sale.
+   */
+  setSaleState(id: number, to: SaleState, from: readonly CouponStatus[]): Promise<GuardedResult> {
+    return this.guarded(id, from, Prisma.sql`"saleState" = ${to}`);
+  }
+
+  /**
+   * Applies an edit if the coupon's status is one of `editable`. A window
+   * whose end would not be after its start is refused by the table's CHECK:
+   * "window".
+   */
+  async edit(id: number, edit: CouponEdit, editable: readonly CouponStatus[]): Promise<GuardedResult | "window"> {
+    const set = [
+      edit.name === undefined ? undefined : Prisma.sql`name = ${edit.name}`,
+      edit.description === undefined ? undefined : Prisma.sql`description = ${edit.description}`,
+      edit.startsAt === undefined ? undefined : Prisma.sql`"startsAt" = ${edit.startsAt}`,
+      edit.endsAt === undefined ? undefined : Prisma.sql`"endsAt" = ${edit.endsAt}`,
+    ].filter((s) => s !== undefined);
+    try {
+      return await this.guarded(id, editable, Prisma.join(set));
+    } catch (err) {
+      if (isCheckViolation(err)) return "window";
+      throw err;
+    }
+  }
+
+  /** Winners in issue order, after the keyset `afterSeq` (exclusive). */
+  async winners(couponId: number, afterSeq: bigint, limit: number): Promise<Winner[]> {
+    return orUnavailable(
+      this.db.prisma.$queryRaw<Winner[]>(
+        Prisma.sql`SELECT id AS seq, "userId"::text AS "userId", "issuedAt" FROM "UserCoupon"
+                    WHERE "couponId" = ${couponId} AND id > ${afterSeq} ORDER BY id LIMIT ${limit}`,
+      ),
+    );
+  }
+
+  /**
+   * One statement: locks the row, reads it as it is, and applies `set` (and
+   * a new saleVersion) if its status is one of `from`. The guard is checked
+   * on the locked, newest row, so two operators cannot both close a sale,
+   * and the "before" is exactly what the change replaced.
+   */
+  /** Every winner as CSV, streamed to `out` (see winners-export.ts). */
+  exportWinners(couponId: number, out: Writable, beforeFirstByte: () => void): Promise<void> {
+    return exportWinnersCsv(this.db.exportPool, couponId, out, beforeFirstByte);
+  }
+
+  private async guarded(id: number, from: readonly CouponStatus[], set: Prisma.Sql): Promise<GuardedResult> {
+    const rows = await orUnavailable(
+      this.db.prisma.$queryRaw<(CouponRow & { after: boolean })[]>(Prisma.sql`
+        WITH before AS (SELECT ${COLUMNS} FROM "Coupon" c WHERE c.id = ${id} FOR UPDATE),
+        after AS (
+          UPDATE "Coupon" c SET ${set}, "saleVersion" = c."saleVersion" + 1, "updatedAt" = now()
+           WHERE c.id = (SELECT id FROM before) AND coupon_status(c) = ANY(${[...from]}::text[])
+          RETURNING ${COLUMNS})
+        SELECT false AS after, * FROM before UNION ALL SELECT true, * FROM after`),
+    );
+    const before = rows.find((r) => !r.after);
+    const after = rows.find((r) => r.after);
+    return before && { before: toCoupon(before), after: after && toCoupon(after) };
   }
 }

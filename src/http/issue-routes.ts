@@ -2,6 +2,7 @@ import type { Express, Response } from "express";
 import type { IssueOutcome } from "../issuance/types";
 import type { AppDeps } from "./deps";
 import { sendProblem } from "./problem";
+import { countAnswer } from "./sale-answers";
 import { issueBody, parseBody, parseCouponId, parseUserIdParam, preferWaitMs } from "./validation";
 import { AppError } from "../errors";
 
@@ -13,6 +14,7 @@ export function issueRoutes(app: Express, deps: AppDeps): void {
 
   app.post("/coupons/:couponId/issue", async (req, res) => {
     const couponId = parseCouponId(req.params.couponId as string);
+    countAnswer(res, couponId, deps.metrics.sales);
     const { userId } = parseBody(issueBody, req.body);
     const waitMs = preferWaitMs(req.get("prefer"), maxWait);
     const outcome = await deps.issuance.issue(couponId, userId, { waitMs });
@@ -53,6 +55,8 @@ function sendOutcome(res: Response, couponId: number, userId: string, outcome: I
       return sendProblem(res, "SOLD_OUT", `Coupon ${couponId} is sold out`);
     case "not-started":
       return sendProblem(res, "COUPON_NOT_STARTED", `The sale of coupon ${couponId} has not started`);
+    case "paused":
+      return sendProblem(res, "COUPON_PAUSED", `The sale of coupon ${couponId} is paused; try again later`);
     case "ended":
       return sendProblem(res, "COUPON_ENDED", `The sale of coupon ${couponId} has ended`);
   }

@@ -28,6 +28,7 @@ export type IssueOutcome =
       readonly everyPlaceTaken?: boolean;
     }
   | { readonly kind: "not-started" }
+  | { readonly kind: "paused" }
   | { readonly kind: "ended" };
 
 export type IssuanceStatus =

@@ -42,17 +42,55 @@ const id = () =>
     fc.string({ maxLength: 12 }).map(encodeURIComponent),
     fc.constantFrom("%00", "..", "%2e%2e", "1e3", "0x1", "１２", "%E0%A4%A", "NaN", "-0"),
   );
+/** A query string of the list parameters, good and bad, repeated or unknown. */
+const query = fc.oneof(
+  fc.constant(""),
+  fc
+    .array(
+      fc.tuple(
+        fc.constantFrom("status", "cursor", "limit", "sort", ""),
+        fc.oneof(
+          fc.constantFrom("live", "paused", "ended", "sold-out", "scheduled", "0", "100", "1000", "1001", "-1", "1e2", "YzE", "dzE", "YzA", "%"),
+          fc.string({ maxLength: 12 }),
+        ),
+      ),
+      { maxLength: 3 },
+    )
+    .map((pairs) => `?${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&")}`),
+);
+const operatorPath = fc.oneof(
+  query.map((q) => `/coupons${q}`),
+  fc.tuple(id(), query).map(([c, q]) => `/coupons/${c}/issuances${q}`),
+  fc.tuple(id(), query).map(([c, q]) => `/coupons/${c}/issuances.csv${q}`),
+  fc.tuple(id(), fc.constantFrom("pause", "resume", "close")).map(([c, a]) => `/coupons/${c}/${a}`),
+  id().map((c) => `/coupons/${c}`),
+);
 const path = fc.oneof(
+  operatorPath,
   id().map((c) => `/coupons/${c}/issue`),
   fc.tuple(id(), id()).map(([c, u]) => `/coupons/${c}/issuances/${u}`),
   id().map((c) => `/coupons/${c}`),
   id().map((c) => `/coupons/${c}/limit`),
   id().map((c) => `/coupons/${c}/reconcile`),
   fc.constantFrom("/coupons", "/healthz", "/readyz", "/openapi.json", "/", "/coupons/"),
+  fc.constantFrom("/dashboard", "/dashboard/login", "/dashboard/logout", "/dashboard/session", "/dashboard/events"),
+  fc.webPath().map((p) => `/dashboard/assets${p}`),
   fc.webPath(),
 );
 const body = fc.oneof(
   fc.constant(undefined),
+  fc
+    .record(
+      {
+        name: fc.oneof(fc.string({ maxLength: 120 }), fc.constant(null)),
+        description: fc.oneof(fc.string({ maxLength: 20 }), fc.constant(null), fc.constant("d".repeat(1001))),
+        startsAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constant(null), fc.string({ maxLength: 10 })),
+        endsAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constant(null)),
+        totalQuantity: fc.integer(),
+      },
+      { requiredKeys: [] },
+    )
+    .map((v) => JSON.stringify(v)),
   fc.jsonValue().map((v) => JSON.stringify(v)),
   fc.record({ userId: fc.oneof(fc.jsonValue(), fc.integer(), fc.string()) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
   fc.string({ maxLength: 200 }),
@@ -61,9 +99,19 @@ const body = fc.oneof(
 const headers = fc.record(
   {
     "content-type": fc.constantFrom("application/json", "text/plain", "application/json; charset=latin1", "application/x-www-form-urlencoded", "", "application/merge-patch+json"),
-    authorization: fc.oneof(fc.string({ maxLength: 40 }).map((s) => `Bearer ${s}`), fc.constant(`Bearer ${ADMIN_TOKEN}x`), fc.constant("Basic YTpi")),
+    authorization: fc.oneof(
+      fc.string({ maxLength: 40 }).map((s) => `Bearer ${s}`),
+      fc.constant(`Bearer ${ADMIN_TOKEN}x`),
+      fc.constant("Basic YTpi"),
+      // The operator too, so the operator routes' own validation is fuzzed (what succeeds may change state).
+      fc.constant(`Bearer ${ADMIN_TOKEN}`),
+    ),
+    accept: fc.constantFrom("text/csv", "application/json", "*/*", "text/html"),
     prefer: fc.string({ maxLength: 20 }),
     "x-request-id": fc.string({ maxLength: 80 }),
+    cookie: fc.oneof(fc.string({ maxLength: 60 }), fc.string({ maxLength: 60 }).map((v) => `coupon_dashboard=${encodeURIComponent(v)}`)),
+    origin: fc.constantFrom("https://evil.example", "null"),
+    "x-csrf-token": fc.string({ maxLength: 44 }),
   },
   { requiredKeys: [] },
 );
@@ -81,5 +129,33 @@ it("never answers 5xx, and a refused request changes nothing", async () => {
       }
     }),
     { numRuns: 300 },
+  );
+});
+
+it("a shopper reaches no operator route, whatever the input: 401, nothing changed", async () => {
+  const shopperAuth = fc.option(
+    fc.oneof(fc.string({ maxLength: 40 }).map((s) => `Bearer ${s}`), fc.constant(`Bearer ${ADMIN_TOKEN}x`), fc.constant(`bearer  ${ADMIN_TOKEN.slice(1)}`)),
+    { nil: undefined },
+  );
+  const operatorRoute = fc.oneof(
+    // GET /coupons/:id is the public read; every other GET here is the operator's.
+    fc.tuple(fc.constant("GET"), operatorPath.filter((p) => !/\/(pause|resume|close)$/.test(p) && !/^\/coupons\/[^/?]+$/.test(p))),
+    fc.tuple(fc.constant("PATCH"), id().map((c) => `/coupons/${c}`)),
+    fc.tuple(fc.constant("POST"), fc.tuple(id(), fc.constantFrom("pause", "resume", "close")).map(([c, a]) => `/coupons/${c}/${a}`)),
+  );
+  await fc.assert(
+    fc.asyncProperty(operatorRoute, body, shopperAuth, async ([method, p], b, auth) => {
+      // Only ids that parse reach the token check first: a bad id is refused either way.
+      fc.pre(/^\/coupons(\/[1-9]\d{0,8}(\/|$)|\?|$)/.test(p));
+      const before = await state();
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (auth !== undefined && /^[\t\x20-\x7e]*$/.test(auth)) headers.authorization = auth;
+      const res = await request(`${app.url}${p}`, { method, rawBody: method === "GET" ? undefined : b, headers });
+      // A body that is not JSON is refused before any route (400 MALFORMED_JSON); anything else meets the token check.
+      const expected = res.body?.code === "MALFORMED_JSON" ? [400, "MALFORMED_JSON"] : [401, "UNAUTHORIZED"];
+      expect([method, p, res.status, res.body?.code]).toEqual([method, p, ...expected]);
+      expect(await state()).toEqual(before);
+    }),
+    { numRuns: 200 },
   );
 });

@@ -25,6 +25,15 @@ describe("loadConfig", () => {
     expect(c.redlockNodes).toEqual(["redis://a:1", "redis://b:2"]);
   });
 
+  it("reads TRUST_PROXY as express takes it, and the dashboard login's lifetime", () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({}).dashboardSessionMs).toBe(8 * 3_600_000);
+    expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: "loopback, 10.0.0.0/8" }).trustProxy).toBe("loopback, 10.0.0.0/8");
+    expect(loadConfig({ DASHBOARD_SESSION_HOURS: "0.5" }).dashboardSessionMs).toBe(1_800_000);
+  });
+
   it.each([
     [{ PORT: "http" }, /^Invalid configuration: PORT /],
     [{ WORKERS: "0" }, /^Invalid configuration: WORKERS /],
@@ -37,6 +46,8 @@ describe("loadConfig", () => {
     [{ SOLD_OUT_MEMORY_TTL_MS: "-1" }, /^Invalid configuration: SOLD_OUT_MEMORY_TTL_MS /],
     [{ COUPON_EVENTS_STALE_MS: "5" }, /^Invalid configuration: COUPON_EVENTS_STALE_MS /],
     [{ REDIS_EVENTS_URL: "replica:6379" }, /^Invalid configuration: REDIS_EVENTS_URL /],
+    [{ TRUST_PROXY: "yes please" }, /^Invalid configuration: TRUST_PROXY /],
+    [{ DASHBOARD_SESSION_HOURS: "25" }, /^Invalid configuration: DASHBOARD_SESSION_HOURS /],
   ])("fails with one line naming the variable: %p", (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
