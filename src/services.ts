@@ -53,7 +53,7 @@ const SOLD_OUT_MEMORY_BOUNDS = { maxCoupons: 5_000, maxHolders: 4_000_000 };
 
 /** Builds everything the app needs from the configuration; starts nothing (see `Services.start`). */
 export function createServices(config: Config, logger: Logger, metrics = new Metrics()): Services {
-  const db = createDatabase(config);
+  const db = createDatabase(config, { statement: () => metrics.dbStatements.inc(), transaction: () => metrics.dbTransactions.inc() });
   const redis = createRedis(config);
   const repo = new CouponRepository(db);
   const ledger = new Ledger(db.pool);
