@@ -49,7 +49,7 @@ const schema = z.object({
   TEST_LOCK_FAULT_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   TEST_BENCH_NOOP_ROUTE: z.enum(["true", "false"]).default("false"),
   COUPON_EVENTS_STALE_MS: z.coerce.number().int().min(20).max(60_000).default(1_000),
-  SOLD_OUT_MEMORY_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
+  SOLD_OUT_MEMORY_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
   REDIS_EVENTS_URL: z.string().refine(isRedisUrl, "must be a redis:// URL").optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   TRUST_PROXY: z

@@ -116,7 +116,8 @@ export class Metrics {
 
   readonly soldOutFromMemory = new Counter({
     name: "coupon_sold_out_memory_answers_total",
-    help: "SOLD_OUT answers given from this process's memory of sold-out coupons, without Redis or PostgreSQL",
+    help: "Answers to a sold-out coupon's crowd (SOLD_OUT, or ALREADY_ISSUED to a winner asking again) given from this process's memory, without Redis or PostgreSQL",
+    labelNames: ["answer"] as const,
     registers: [this.registry],
   });
 

@@ -46,10 +46,11 @@ export interface Services {
 }
 
 /**
- * A few thousand hot coupons, and 16 MB of holders' fingerprints (4 bytes
- * each) over all of them: a coupon with more holders is not remembered.
+ * A few thousand hot coupons, and 16 MB of holders' ids (8 bytes each) over
+ * all of them: a coupon with more holders is not remembered, nor one with
+ * more than 10,000 holds or queue entries still unsettled (until they settle).
  */
-const SOLD_OUT_MEMORY_BOUNDS = { maxCoupons: 5_000, maxHolders: 4_000_000 };
+const SOLD_OUT_MEMORY_BOUNDS = { maxCoupons: 5_000, maxHolders: 2_000_000, maxWaiting: 10_000 };
 
 /** Builds everything the app needs from the configuration; starts nothing (see `Services.start`). */
 export function createServices(config: Config, logger: Logger, metrics = new Metrics()): Services {
@@ -122,7 +123,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     ? new SoldOutMemory(
         events,
         {
-          answered: () => metrics.soldOutFromMemory.inc(),
+          answered: (answer) => metrics.soldOutFromMemory.inc({ answer }),
           invalidated: (cause, n) => metrics.soldOutInvalidations.inc({ cause }, n),
           untrusted: () => metrics.soldOutUntrusted.inc(),
         },
@@ -131,6 +132,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
           ttlMs: config.soldOutMemoryTtlMs,
           confirmWithinMs: config.redisCommandTimeoutMs,
           holders: (couponId) => store.admittedUserIds(couponId),
+          waiting: { count: (couponId) => store.waitingCount(couponId), userIds: (couponId) => store.waitingUserIds(couponId) },
         },
       )
     : undefined;

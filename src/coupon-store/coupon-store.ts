@@ -366,6 +366,13 @@ export class CouponStore {
     });
   }
 
+  /** How many shoppers are queued or held (HLEN and ZCARD, so nothing large is read). */
+  async waitingCount(couponId: number): Promise<number> {
+    const keys = couponKeys(couponId);
+    const [queued, held] = await Promise.all([this.redis.hlen(keys.pending), this.redis.zcard(keys.holds)]);
+    return queued + held;
+  }
+
   /** Queued and held shoppers: admitted, no row yet, and rightly so. */
   async waitingUserIds(couponId: number): Promise<Set<string>> {
     const keys = couponKeys(couponId);

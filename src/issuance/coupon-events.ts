@@ -23,11 +23,13 @@ export interface CouponEventsOptions {
 /** Reconnect attempts to one cluster node before listening on another. */
 const NODE_ATTEMPTS = 3;
 /**
- * Beats go out every quarter of the stale bound, at most every 100 ms: often
- * enough that a starved event loop rarely lets the proof lapse, and that a
- * flush (seen in a beat's epoch) is noticed within about 100 ms.
+ * Beats go out every quarter of the stale bound, and at least every 250 ms
+ * whatever the bound: often enough that a starved event loop rarely lets
+ * the proof lapse, and that a flush (seen in a beat's epoch) is noticed
+ * within about 250 ms; each costs Redis three commands (the script, a GET
+ * and the PUBLISH).
  */
-const BEAT_EVERY_MS = 100;
+const BEAT_EVERY_MS = 250;
 /** Beats in flight at most; past that they count as lost. */
 const MAX_UNHEARD = 64;
 /** Beats are sent only while someone relied on `healthy` this recently, so an idle process costs Redis nothing. */

@@ -11,7 +11,7 @@ describe("loadConfig", () => {
       redlockNodes: undefined,
       workers: 1,
       adminTokenGenerated: true,
-      soldOutMemoryTtlMs: 1_000,
+      soldOutMemoryTtlMs: 2_000,
       couponEventsStaleMs: 1_000,
       redisEventsUrl: undefined,
     });

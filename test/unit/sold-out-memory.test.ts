@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ChangeListener } from "../../src/issuance/coupon-events";
 import { ChangeLog } from "../../src/issuance/sold-out/change-log";
-import { fingerprint, HolderFingerprints } from "../../src/issuance/sold-out/holder-fingerprints";
+import { Holders } from "../../src/issuance/sold-out/holders";
 import { SoldOutMemory, type Question, type SoldOutMemoryOptions } from "../../src/issuance/sold-out/sold-out-memory";
 import { ALREADY_ISSUED, EVERY_PLACE_TAKEN, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "../../src/issuance/types";
 
@@ -41,20 +41,21 @@ describe("ChangeLog", () => {
   });
 });
 
-describe("HolderFingerprints", () => {
-  it("never calls a holder a non-holder, and rarely the reverse", () => {
-    const holders = Array.from({ length: 10_000 }, (_, i) => String(1_000 + i * 7));
-    const fp = HolderFingerprints.of(holders.map(fingerprint));
-    expect(fp.size).toBe(10_000);
-    for (const u of holders) expect(fp.mayHold(u)).toBe(true);
-    let falsePositives = 0;
-    for (let i = 0; i < 100_000; i++) if (fp.mayHold(String(10_000_000 + i))) falsePositives++;
-    // About 10,000 in 2^32 per shopper: 0.23 expected over 100,000.
-    expect(falsePositives).toBeLessThanOrEqual(5);
+describe("Holders", () => {
+  it("knows exactly who holds a place, up to the largest 64-bit id, and who of them still waits", () => {
+    const ids = Array.from({ length: 10_000 }, (_, i) => String(1_000 + i * 7));
+    const top = "18446744073709551615";
+    const holders = Holders.of([...ids, top], ["1007", top]);
+    expect(holders.size).toBe(10_001);
+    for (const u of ids.filter((u) => u !== "1007")) expect(holders.standing(u)).toBe("settled");
+    expect([holders.standing("1007"), holders.standing(top)]).toEqual(["waiting", "waiting"]);
+    for (const u of ["1", "1001", "1008", "18446744073709551614", "99999999"]) expect(holders.standing(u)).toBe("none");
+    holders.settle("1007");
+    expect(holders.standing("1007")).toBe("settled");
   });
 
   it("an empty coupon holds nobody", () => {
-    expect(HolderFingerprints.of([]).mayHold("1")).toBe(false);
+    expect(Holders.of([], []).standing("1")).toBe("none");
   });
 });
 
@@ -72,10 +73,11 @@ class FakeChannel {
 
 const coupon = (id: number, tag = "t1"): CouponRef => ({ id, strategy: "redis-set", startsAt: null, endsAt: null, tag });
 
-function setup(options: Partial<SoldOutMemoryOptions> & { holdersOf?: Map<number, string[]> } = {}) {
+function setup(options: Partial<SoldOutMemoryOptions> & { holdersOf?: Map<number, string[]>; waitingOf?: Map<number, string[]> } = {}) {
   const channel = new FakeChannel();
   const counts = { answered: 0, notice: 0, gap: 0, untrusted: 0, reads: 0 };
   const holdersOf = options.holdersOf ?? new Map<number, string[]>();
+  const waitingOf = options.waitingOf ?? new Map<number, string[]>();
   let pause: Promise<void> = Promise.resolve();
   const memory = new SoldOutMemory(
     channel,
@@ -87,12 +89,17 @@ function setup(options: Partial<SoldOutMemoryOptions> & { holdersOf?: Map<number
     {
       maxCoupons: 100,
       maxHolders: 1_000,
+      maxWaiting: 10,
       ttlMs: 60_000,
       confirmWithinMs: 60_000,
       holders: async function* (id) {
         counts.reads++;
         await pause;
         yield holdersOf.get(id) ?? [];
+      },
+      waiting: {
+        count: async (id) => waitingOf.get(id)?.length ?? 0,
+        userIds: async (id) => new Set(waitingOf.get(id)),
       },
       ...options,
     },
@@ -102,6 +109,7 @@ function setup(options: Partial<SoldOutMemoryOptions> & { holdersOf?: Map<number
     counts,
     memory,
     holdersOf,
+    waitingOf,
     /** Reading holders waits until the returned function is called. */
     holdReads: () => {
       let release!: () => void;
@@ -114,7 +122,7 @@ function setup(options: Partial<SoldOutMemoryOptions> & { holdersOf?: Map<number
 /** Lets a background read of holders finish. */
 const settle = () => sleep(5);
 
-/** What the memory answers `userId` on its own: SOLD_OUT, or "ask" (Redis must be asked). */
+/** What the memory answers `userId` on its own: sold-out, already-issued, or "ask" (Redis must be asked). */
 function answer(memory: SoldOutMemory, c: CouponRef, userId: string): string {
   const a = memory.ask(c, userId);
   return "kind" in a ? a.kind : "ask";
@@ -134,18 +142,48 @@ function question(memory: SoldOutMemory, c: CouponRef, userId = "1"): Question {
 }
 
 describe("SoldOutMemory", () => {
-  it("answers SOLD_OUT to non-holders once Redis said every place is taken, and asks Redis for holders", async () => {
-    const { memory, counts, holdersOf } = setup();
-    holdersOf.set(1, ["10", "11"]);
+  it("once Redis said every place is taken: SOLD_OUT to non-holders, ALREADY_ISSUED to settled holders, Redis for the waiting", async () => {
+    const { memory, counts, holdersOf, waitingOf } = setup();
+    holdersOf.set(1, ["10", "11", "12"]);
+    waitingOf.set(1, ["12"]);
     expect(answer(memory, coupon(1), "99")).toBe("ask");
     soldOutInRedis(memory, coupon(1));
     await settle();
     expect(answer(memory, coupon(1), "99")).toBe("sold-out");
-    expect(answer(memory, coupon(1), "10")).toBe("ask");
-    expect(answer(memory, coupon(1), "11")).toBe("ask");
+    expect(answer(memory, coupon(1), "10")).toBe("already-issued");
+    expect(answer(memory, coupon(1), "11")).toBe("already-issued");
+    expect(answer(memory, coupon(1), "12")).toBe("ask");
     // A coupon of the same id from another ledger state is another sale.
     expect(answer(memory, coupon(1, "t2"), "99")).toBe("ask");
-    expect(counts.answered).toBe(1);
+    expect(counts.answered).toBe(3);
+  });
+
+  it("a waiting holder Redis calls ALREADY_ISSUED is settled from then on, whatever other coupons do meanwhile", async () => {
+    const { memory, channel, holdersOf, waitingOf } = setup();
+    holdersOf.set(1, ["10", "12"]);
+    waitingOf.set(1, ["10", "12"]);
+    soldOutInRedis(memory, coupon(1));
+    await settle();
+    memory.heard(coupon(1), question(memory, coupon(1), "10"), ALREADY_ISSUED);
+    expect(answer(memory, coupon(1), "10")).toBe("already-issued");
+    const q = question(memory, coupon(1), "12");
+    channel.notify(2); // another coupon's: no matter
+    memory.heard(coupon(1), q, ALREADY_ISSUED);
+    expect(answer(memory, coupon(1), "12")).toBe("already-issued");
+  });
+
+  it("does not remember a sale with more holders still held or queued than it keeps by id, and rests before reading it again", async () => {
+    const { memory, counts, holdersOf, waitingOf } = setup({ maxWaiting: 2 });
+    holdersOf.set(1, ["10", "11", "12"]);
+    waitingOf.set(1, ["10", "11", "12"]);
+    soldOutInRedis(memory, coupon(1));
+    await settle();
+    expect(answer(memory, coupon(1), "99")).toBe("ask");
+    waitingOf.set(1, []);
+    soldOutInRedis(memory, coupon(1));
+    await settle();
+    expect(answer(memory, coupon(1), "99")).toBe("ask");
+    expect(counts.reads).toBe(0);
   });
 
   it("learns nothing from a SOLD_OUT that does not say every place is taken, nor from other answers", async () => {
@@ -230,12 +268,17 @@ describe("SoldOutMemory", () => {
     holdersOf.set(2, many(2_000, 400));
     holdersOf.set(3, many(3_000, 400));
     holdersOf.set(4, many(4_000, 1_001));
-    const { memory } = setup({ maxHolders: 1_000, holdersOf });
+    const { memory, counts } = setup({ maxHolders: 1_000, holdersOf });
     for (const id of [1, 2, 3, 4]) {
       soldOutInRedis(memory, coupon(id));
       await settle();
     }
     expect([1, 2, 3, 4].map((id) => answer(memory, coupon(id), "99"))).toEqual(["ask", "sold-out", "sold-out", "ask"]);
+    expect(counts.reads).toBe(4);
+    // Too large: left alone for a while, not read again at every SOLD_OUT.
+    soldOutInRedis(memory, coupon(4));
+    await settle();
+    expect(counts.reads).toBe(4);
   });
 
   describe("confirming a sale with Redis", () => {
@@ -257,7 +300,7 @@ describe("SoldOutMemory", () => {
     });
 
     it("drops the sale when Redis does not confirm it, or the confirmation fails", async () => {
-      for (const outcome of [{ kind: "issued" } as const, undefined]) {
+      for (const outcome of [{ kind: "issued" } as const, ALREADY_ISSUED, undefined]) {
         const { memory } = setup({ ttlMs: TTL });
         soldOutInRedis(memory, coupon(1));
         await settle();

@@ -1,8 +1,8 @@
 import { LRUCache } from "lru-cache";
 import type { ChangeListener } from "../coupon-events";
-import { SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "../types";
+import { ALREADY_ISSUED, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "../types";
 import { ChangeLog, type Mark } from "./change-log";
-import { fingerprint, HolderFingerprints } from "./holder-fingerprints";
+import { Holders } from "./holders";
 
 /** What the memory needs of the change-notice channel (CouponEvents). */
 export interface ChangeChannel {
@@ -10,11 +10,19 @@ export interface ChangeChannel {
   onChange(listener: ChangeListener): unknown;
 }
 
+/** How many shoppers hold a place whose row is not settled yet (held or queued), and who they are. */
+export interface Waiting {
+  count(couponId: number): Promise<number>;
+  userIds(couponId: number): Promise<ReadonlySet<string>>;
+}
+
 export interface SoldOutMemoryOptions {
   /** Coupons remembered at most; the least recently asked about go first. */
   readonly maxCoupons: number;
-  /** Holders remembered at most, over every coupon (4 bytes each); a coupon with more is not remembered. */
+  /** Holders remembered at most, over every coupon (8 bytes each); a coupon with more is not remembered. */
   readonly maxHolders: number;
+  /** A sale is remembered only once at most this many of its holders are still held or queued (they are kept by id). */
+  readonly maxWaiting: number;
   /**
    * A remembered sale is confirmed with Redis again this often: halfway
    * through, one request is sent to Redis while the others are answered from
@@ -28,10 +36,13 @@ export interface SoldOutMemoryOptions {
   readonly confirmWithinMs: number;
   /** Everyone who holds a place of the coupon (admitted: written, held or queued), a page at a time. */
   readonly holders: (couponId: number) => AsyncIterable<readonly string[]>;
+  readonly waiting: Waiting;
 }
 
+export type MemoryAnswer = "SOLD_OUT" | "ALREADY_ISSUED";
+
 export interface SoldOutMemoryEvents {
-  answered(): void;
+  answered(answer: MemoryAnswer): void;
   invalidated(cause: "notice" | "gap", coupons: number): void;
   /** A remembered sale was not trusted because the channel was not healthy: Redis was asked. */
   untrusted(): void;
@@ -40,6 +51,7 @@ export interface SoldOutMemoryEvents {
 /** A request about to ask Redis, taken before it does. */
 export interface Question {
   readonly coupon: number;
+  readonly userId: string;
   /** The change log's position: a notice after it means Redis's answer may be out of date. */
   readonly mark: Mark;
   /** performance.now() */
@@ -51,19 +63,21 @@ export interface Question {
 interface Known {
   /** The ledger state the sale belongs to: a coupon re-created in a new database is another sale. */
   readonly tag: string;
-  readonly holders: HolderFingerprints;
+  readonly holders: Holders;
   /** performance.now() before the request whose SOLD_OUT last confirmed the sale was sent. */
   confirmedAt: number;
 }
 
 /**
- * Answers SOLD_OUT for a coupon whose every place Redis found taken, without
- * asking Redis or PostgreSQL, until a change notice for it arrives.
+ * Answers a sold-out coupon's crowd without asking Redis or PostgreSQL,
+ * until a change notice for it arrives: SOLD_OUT to shoppers who hold no
+ * place, ALREADY_ISSUED to those whose place is settled, both exactly what
+ * Redis would answer.
  *
- * - Only to shoppers it can prove hold no place: it keeps the holders'
- *   fingerprints, read once when it learns of the sale, and a shopper who
- *   may hold one is asked about in Redis (and told ALREADY_ISSUED, or their
- *   PENDING hold settled, as ever).
+ * - It learns a sale from a SOLD_OUT that says Redis found every place
+ *   taken, and then reads the holders once (their ids, exactly, and which
+ *   of them are still held or queued). A shopper still held or queued is
+ *   asked about in Redis as ever (their hold or queue entry settles there).
  * - Only while the channel is healthy: every notice published before a beat
  *   the channel proved has arrived, so no answer rests on knowledge staler
  *   than the channel's bound.
@@ -77,6 +91,8 @@ export class SoldOutMemory {
   private readonly learning = new Map<number, Promise<void>>();
   /** Coupons whose remembered sale one request is confirming with Redis now. */
   private readonly confirming = new Set<number>();
+  /** Coupons found too large or too busy to remember, left alone for a while rather than read again at every SOLD_OUT. */
+  private readonly resting: LRUCache<number, true>;
 
   constructor(
     private readonly channel: ChangeChannel,
@@ -88,6 +104,7 @@ export class SoldOutMemory {
       maxSize: options.maxHolders,
       sizeCalculation: (k) => Math.max(1, k.holders.size),
     });
+    this.resting = new LRUCache({ max: options.maxCoupons, ttl: Math.max(1, options.ttlMs / 2) });
     this.changes = new ChangeLog(options.maxCoupons * 4);
     channel.onChange((couponId) => this.forget(couponId));
   }
@@ -114,26 +131,32 @@ export class SoldOutMemory {
   }
 
   /**
-   * SOLD_OUT if that is certain without asking Redis; otherwise the question
-   * to ask Redis, to be handed to `heard` with its answer.
+   * SOLD_OUT or ALREADY_ISSUED if that is certain without asking Redis;
+   * otherwise the question to ask Redis, to be handed to `heard` with its answer.
    */
   ask(coupon: CouponRef, userId: string): IssueOutcome | Question {
-    const question = { coupon: coupon.id, mark: this.changes.mark(), at: performance.now(), confirms: false };
+    const question = { coupon: coupon.id, userId, mark: this.changes.mark(), at: performance.now(), confirms: false };
     const known = this.known.get(coupon.id);
-    if (!known || known.tag !== coupon.tag || known.holders.mayHold(userId)) return question;
+    if (!known || known.tag !== coupon.tag) return question;
+    const standing = known.holders.standing(userId);
+    if (standing === "waiting") return question;
     if (!this.channel.healthy) {
       this.events.untrusted();
       return question;
     }
     const age = question.at - known.confirmedAt;
-    if (!this.confirming.has(coupon.id)) {
-      // Halfway through its time, one request confirms the sale with Redis; the crowd behind it need not.
-      if (age >= this.options.ttlMs / 2) {
-        this.confirming.add(coupon.id);
-        return { ...question, confirms: true };
-      }
-    } else if (age > this.options.ttlMs + this.options.confirmWithinMs) return question;
-    this.events.answered();
+    const confirming = this.confirming.has(coupon.id);
+    // Halfway through its time, one shopper without a place confirms the sale with Redis; the crowd behind them need not.
+    if (!confirming && standing === "none" && age >= this.options.ttlMs / 2) {
+      this.confirming.add(coupon.id);
+      return { ...question, confirms: true };
+    }
+    if (age > this.options.ttlMs + (confirming ? this.options.confirmWithinMs : 0)) return question;
+    if (standing === "settled") {
+      this.events.answered("ALREADY_ISSUED");
+      return ALREADY_ISSUED;
+    }
+    this.events.answered("SOLD_OUT");
     return SOLD_OUT;
   }
 
@@ -146,6 +169,9 @@ export class SoldOutMemory {
       if (!everyPlaceTaken) this.known.delete(coupon.id);
     }
     if (everyPlaceTaken) this.learn(coupon, question);
+    // A holder who was held or queued when the holders were read: Redis now says their row is settled.
+    const known = this.known.peek(coupon.id);
+    if (outcome?.kind === "already-issued" && known?.tag === coupon.tag && this.trustworthy(question)) known.holders.settle(question.userId);
   }
 
   /** Waits for holders being read, so nothing reads Redis after it closes. */
@@ -165,7 +191,7 @@ export class SoldOutMemory {
       if (this.trustworthy(question)) known.confirmedAt = Math.max(known.confirmedAt, question.at);
       return;
     }
-    if (this.learning.has(coupon.id) || !this.channel.healthy) return;
+    if (this.learning.has(coupon.id) || this.resting.has(coupon.id) || !this.channel.healthy) return;
     const run = this.readHolders(coupon, question)
       .catch(() => undefined) // Redis trouble: it is simply not remembered
       .finally(() => this.learning.delete(coupon.id));
@@ -173,14 +199,20 @@ export class SoldOutMemory {
   }
 
   private async readHolders(coupon: CouponRef, question: Question): Promise<void> {
-    const fingerprints: number[] = [];
+    // A queue still draining (or many holds) would cost much to keep by id: later.
+    if ((await this.options.waiting.count(coupon.id)) > this.options.maxWaiting) return void this.resting.set(coupon.id, true);
+    const members: string[] = [];
     for await (const page of this.options.holders(coupon.id)) {
-      for (const userId of page) fingerprints.push(fingerprint(userId));
-      // Too many to keep, or changed already: reading on is wasted.
-      if (fingerprints.length > this.options.maxHolders || this.changes.changedSince(coupon.id, question.mark)) return;
+      members.push(...page);
+      if (members.length > this.options.maxHolders) return void this.resting.set(coupon.id, true);
+      // Changed already: reading on is wasted.
+      if (this.changes.changedSince(coupon.id, question.mark)) return;
     }
+    // Read after the members: a hold confirmed or an entry persisted meanwhile only makes a holder settled sooner.
+    const waiting = await this.options.waiting.userIds(coupon.id);
+    if (waiting.size > this.options.maxWaiting) return void this.resting.set(coupon.id, true);
     if (!this.trustworthy(question)) return;
-    this.known.set(coupon.id, { tag: coupon.tag, holders: HolderFingerprints.of(fingerprints), confirmedAt: question.at });
+    this.known.set(coupon.id, { tag: coupon.tag, holders: Holders.of(members, waiting), confirmedAt: question.at });
   }
 
   private trustworthy(question: Question): boolean {
