@@ -22,6 +22,7 @@ import { BENCH_KEY_PREFIX, freshBenchDatabase, useBenchStores } from "./bench/be
 import { dropCouponKeys } from "./bench/cleanup";
 import { combinePasses, referencePass, startReference, timedRun, type ReferenceSet, type RunPlan } from "./bench/http-runs";
 import { connect, measurePgReferences } from "./bench/pg-refs";
+import { measureJwtCost } from "./bench/jwt-cost";
 import { drainVsInserts } from "./bench/queue-drain";
 import { formatTop, topSelfTime } from "./bench/profile-summary";
 import { headline, writeReports } from "./bench/report-files";
@@ -46,7 +47,7 @@ const say = (line: string) => console.log(`bench: ${line}`);
 /** Every child process started and not yet stopped, so Ctrl-C and errors stop them all. */
 const children = new Set<RunningService>();
 
-type Measured = Pick<BenchResults, "references" | "pgReferences" | "strategies">;
+type Measured = Pick<BenchResults, "references" | "pgReferences" | "strategies" | "jwtCost">;
 
 async function measure(o: BenchOptions, service: RunningService, urls: ReferenceSet<string>, strategies: StrategyResult[]): Promise<Measured> {
   // The same request stream for every target: same connections, duration, users and seed.
@@ -67,6 +68,10 @@ async function measure(o: BenchOptions, service: RunningService, urls: Reference
       say(`${strategy}: bare Express again, for a baseline next to its sold-out phase`);
       result.adjacentExpress = await timedRun(plan(urls.express));
     }
+    // A sold-out coupon for the jwt row: redis-set's if it ran (the default strategy), else the first one's.
+    const soldOut = strategies.find((s) => s.strategy === "redis-set") ?? strategies[0];
+    say(`sold-out crowd on ${soldOut?.strategy}'s coupon without and with SHOPPER_AUTH=jwt (a second service), ${o.durationSeconds} s each`);
+    const jwtCost = soldOut && (await measureJwtCost(service, { ...plan(service.url), path: undefined, couponId: soldOut.couponId, seed: o.seed + 1 }, o.workers, LOG_LEVEL));
     // Queue issuing is bounded by HTTP admission; its drain target needs the workers' own rate, next to (ii).
     const queue = strategies.find((s) => s.strategy === "queue");
     say(`reference (ii)${queue ? " interleaved with the queue's drain (workers held during admission)" : ""}: ${DRAIN_REPEATS}× ${DRAIN_ROWS.toLocaleString("en-US")} rows`);
@@ -81,7 +86,7 @@ async function measure(o: BenchOptions, service: RunningService, urls: Reference
       express: combinePasses([first.express, second.express]),
       serviceNoop: combinePasses([first.serviceNoop, second.serviceNoop]),
     };
-    return { references, pgReferences, strategies };
+    return { references, pgReferences, strategies, jwtCost };
   } finally {
     await pg.end();
     const ids = strategies.flatMap((s) => [s.couponId, s.warmUpCouponId, ...(s.drainRuns ?? []).map((d) => d.couponId)]);
@@ -122,7 +127,8 @@ async function run(o: BenchOptions): Promise<boolean> {
     const express = await startReference("express", o.workers);
     children.add(express);
     service = await startService(o.workers, 60_000, {
-      env: { BENCH_NOOP_ROUTE: "true", LOG_LEVEL },
+      // The strategies are measured without shopper tokens; their cost has its own row (jwt-cost.ts).
+      env: { BENCH_NOOP_ROUTE: "true", LOG_LEVEL, SHOPPER_AUTH: "none" },
       nodeArgs: o.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
     });
     children.add(service);

@@ -1,8 +1,11 @@
 import type { Config } from "./config";
+import { AuditLog } from "./db/audit-log";
 import { CouponRepository } from "./db/coupon-repository";
 import { createDatabase, type Database } from "./db/database";
 import { Ledger } from "./db/ledger";
 import type { AppDeps } from "./http/deps";
+import { IssueLimits } from "./http/rate-limit";
+import { createTokenVerifier } from "./http/token-verifier";
 import { CouponAdmin } from "./issuance/coupon-admin";
 import { CouponCatalog } from "./issuance/coupon-catalog";
 import { GroupCommit } from "./issuance/group-commit";
@@ -107,7 +110,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     uncertain,
     config.redisFallback === "postgres" ? postgres : undefined,
   );
-  const admin = new CouponAdmin(repo, ledger, catalog, redisState, strategies);
+  const admin = new CouponAdmin(repo, ledger, catalog, redisState, strategies, new AuditLog(db));
 
   const readiness = async () => {
     const [redisOk, pgOk] = await Promise.all([
@@ -122,7 +125,11 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     db,
     redis,
     deps: {
-      adminToken: config.adminToken,
+      adminTokens: config.adminTokens,
+      tokens: config.shopperAuth === "jwt" ? createTokenVerifier(config.jwt!) : undefined,
+      limits: new IssueLimits({ user: config.rateLimitUser, ip: config.rateLimitIp }),
+      trustProxy: config.trustProxy,
+      holdings: (userId, limit, beforeId) => repo.holdings(userId, limit, beforeId),
       admin,
       issuance,
       readiness,

@@ -4,6 +4,7 @@
  */
 import type { BenchOptions } from "./args";
 import type { ReferenceFigures } from "./http-runs";
+import type { JwtCost } from "./jwt-cost";
 import type { Rate } from "./pg-refs";
 import type { SelfTime } from "./profile-summary";
 import type { StrategyResult } from "./strategy-run";
@@ -20,6 +21,8 @@ export interface BenchResults {
   references: { nodeHttp: ReferenceFigures; express: ReferenceFigures; serviceNoop: ReferenceFigures };
   pgReferences: { singleRow: Rate; multiRow: Rate; lockSerial: Rate };
   strategies: StrategyResult[];
+  /** The sold-out crowd with and without shoppers' tokens verified (absent when no strategy ran). */
+  jwtCost?: JwtCost;
   targets: Target[];
   /** Top self-time functions per service profile, with --cpu-prof: the whole run, then each strategy phase alone. */
   profiles?: { file: string; top: SelfTime[]; phases: { phase: string; top: SelfTime[] }[] }[];
@@ -84,6 +87,10 @@ export function evaluateTargets(r: Omit<BenchResults, "targets" | "totalSeconds"
       t.pass = t.ratio >= 5;
       out.push(t);
     }
+  }
+  if (r.jwtCost) {
+    const without = r.jwtCost.withoutJwt.reduce((sum, f) => sum + f.requestsPerSecond, 0) / r.jwtCost.withoutJwt.length;
+    out.push(atLeast("sold-out req/s with SHOPPER_AUTH=jwt ≥ 85% of without (token checks ≤ 15%)", r.jwtCost.withJwt.requestsPerSecond, without, "without jwt, mean of the runs either side", 0.85));
   }
   out.push(atLeast("/bench/noop req/s ≥ 80% of bare Express (middleware ≤ 20%)", r.references.serviceNoop.requestsPerSecond, express, "bare Express req/s", 0.8));
   // The postgres baseline is the yardstick, not a product path with a latency promise; its p99 is in the tables.

@@ -20,6 +20,8 @@ export function errorHandler() {
       const suppressed = err.status >= 500 ? throttle.admit(err.code) : undefined;
       if (suppressed !== undefined) req.log.warn({ code: err.code, cause: describe(err.cause), suppressed }, err.message);
       if (err.options.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(err.options.retryAfterSeconds));
+      // RFC 9110: a 401 names the scheme that would be accepted.
+      if (err.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="coupons"');
       return sendProblem(res, err.status, err.code, err.message, err.options.extra);
     }
     // Express and its router report client mistakes (bad URL encoding) with a 4xx status.

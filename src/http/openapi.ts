@@ -24,9 +24,22 @@ const badInput = {
   "415": problem("Body is not JSON (UNSUPPORTED_MEDIA_TYPE)"),
 };
 const unavailable = { "503": problem("Redis or PostgreSQL unreachable (UNAVAILABLE), or lock busy (BUSY); see Retry-After") };
-const unauthorized = { "401": problem("Missing or wrong operator token (UNAUTHORIZED)") };
+const unauthorized = {
+  "401": problem("Missing or wrong operator token (UNAUTHORIZED)"),
+  "403": problem("A valid JWT without the coupons:admin scope (INSUFFICIENT_SCOPE)"),
+};
+const tokenRefused = problem(
+  "SHOPPER_AUTH=jwt and the bearer token is refused: TOKEN_MISSING, TOKEN_TOO_LARGE, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_NOT_YET_VALID, TOKEN_CLAIM_INVALID or TOKEN_SUBJECT_INVALID",
+);
+const notYours = problem("SHOPPER_AUTH=jwt and the request names another user than the token's sub (USER_MISMATCH)");
 const notFound = { "404": problem("No such coupon (COUPON_NOT_FOUND)") };
 const operator = [{ bearer: [] }];
+/** Shopper routes: no credential with SHOPPER_AUTH=none, a shopper JWT with jwt. */
+const shopper = [{}, { shopperJwt: [] }];
+const pageParams = [
+  { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 100, default: 50 } },
+  { name: "cursor", in: "query", required: false, schema: { type: "string" }, description: "nextCursor of the previous page" },
+];
 const couponIdParam = { name: "couponId", in: "path", required: true, schema: { type: "integer", minimum: 1 } };
 const userIdParam = {
   name: "userId",
@@ -78,6 +91,7 @@ export const openApiDocument = {
     "/coupons/{couponId}/issue": {
       post: {
         operationId: "issueCoupon",
+        security: shopper,
         parameters: [
           couponIdParam,
           {
@@ -96,8 +110,11 @@ export const openApiDocument = {
             headers: { Location: { schema: { type: "string" } } },
           },
           ...badInput,
+          "401": tokenRefused,
+          "403": notYours,
           ...notFound,
           "409": problem("ALREADY_ISSUED, SOLD_OUT, COUPON_NOT_STARTED or COUPON_ENDED"),
+          "429": problem("Over RATE_LIMIT_USER or RATE_LIMIT_IP in this process (RATE_LIMITED); see Retry-After"),
           ...unavailable,
         },
       },
@@ -105,10 +122,13 @@ export const openApiDocument = {
     "/coupons/{couponId}/issuances/{userId}": {
       get: {
         operationId: "getIssuance",
+        security: shopper,
         parameters: [couponIdParam, userIdParam],
         responses: {
           "200": json("The shopper's status", "IssuanceStatus"),
           ...badInput,
+          "401": tokenRefused,
+          "403": notYours,
           "404": problem("COUPON_NOT_FOUND, or NOT_REQUESTED when this user holds no request"),
           ...unavailable,
         },
@@ -125,6 +145,34 @@ export const openApiDocument = {
           ...badInput,
           ...unauthorized,
           ...notFound,
+          ...unavailable,
+        },
+      },
+    },
+    "/coupons/{couponId}/audit": {
+      get: {
+        operationId: "getAudit",
+        security: operator,
+        parameters: [couponIdParam, ...pageParams],
+        responses: {
+          "200": json("Operator actions on the coupon, newest first", "AuditPage"),
+          ...badInput,
+          ...unauthorized,
+          ...notFound,
+          ...unavailable,
+        },
+      },
+    },
+    "/me/coupons": {
+      get: {
+        operationId: "myCoupons",
+        security: [{ shopperJwt: [] }],
+        parameters: pageParams,
+        responses: {
+          "200": json("The coupons the token's subject holds, newest first", "HoldingsPage"),
+          "400": problem("A bad limit or cursor (VALIDATION_FAILED)"),
+          "401": tokenRefused,
+          "404": problem("SHOPPER_AUTH=none: there is no \"me\" without a token (NOT_FOUND)"),
           ...unavailable,
         },
       },
@@ -148,7 +196,10 @@ export const openApiDocument = {
     "/openapi.json": { get: { operationId: "openapi", responses: { "200": { description: "This document" } } } },
   },
   components: {
-    securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" } },
+    securitySchemes: {
+      bearer: { type: "http", scheme: "bearer", description: "One of ADMIN_TOKEN, or with SHOPPER_AUTH=jwt a JWT whose scope includes coupons:admin" },
+      shopperJwt: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "SHOPPER_AUTH=jwt: a JWT whose sub is the shopper's user id" },
+    },
     schemas: {
       Problem: {
         type: "object",
@@ -204,7 +255,7 @@ export const openApiDocument = {
       IssueRequest: {
         type: "object",
         additionalProperties: false,
-        required: ["userId"],
+        description: "userId is required with SHOPPER_AUTH=none; with jwt it may be left out, and if given must be the token's sub",
         properties: { userId: { $ref: "#/components/schemas/UserId" } },
       },
       Issuance: {
@@ -226,6 +277,42 @@ export const openApiDocument = {
       },
       ReconcileRequest: { type: "object", properties: { dryRun: { type: "boolean" } } },
       ReconcileReport: { type: "object" },
+      AuditPage: {
+        type: "object",
+        properties: {
+          couponId: { type: "integer" },
+          items: {
+            type: "array",
+            items: {
+              type: "object",
+              properties: {
+                id: { type: "string" },
+                action: { type: "string", description: "create, limit, reconcile, ..." },
+                actor: { type: "string", description: "token:<first 12 hex of the admin token's SHA-256>, jwt:<sub> or cli:<OS user>" },
+                before: {},
+                after: {},
+                requestId: { type: "string" },
+                at: { type: "string", format: "date-time" },
+              },
+            },
+          },
+          nextCursor: { type: ["string", "null"] },
+        },
+      },
+      HoldingsPage: {
+        type: "object",
+        properties: {
+          userId: { type: "string" },
+          items: {
+            type: "array",
+            items: {
+              type: "object",
+              properties: { couponId: { type: "integer" }, name: { type: "string" }, issuedAt: { type: "string", format: "date-time" } },
+            },
+          },
+          nextCursor: { type: ["string", "null"] },
+        },
+      },
     },
   },
 } as const;

@@ -38,7 +38,7 @@ export function parseUserIdParam(raw: string): string {
 const invalidUserId = () =>
   new AppError("INVALID_USER_ID", 400, "userId must be a positive 64-bit integer (a JSON number or a decimal string)");
 
-const userId = z.unknown().transform((v, ctx) => {
+export const userId = z.unknown().transform((v, ctx) => {
   const id = canonicalUserId(v);
   if (id === undefined) {
     ctx.addIssue({ code: "custom", message: "must be a positive 64-bit integer (a JSON number or a decimal string)" });

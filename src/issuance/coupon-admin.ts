@@ -1,4 +1,5 @@
 import { AppError, notFound, rethrowAsUnavailable } from "../errors";
+import type { Actor, AuditEntry, AuditLog } from "../db/audit-log";
 import type { Coupon, CouponRepository, NewCoupon } from "../db/coupon-repository";
 import type { Ledger } from "../db/ledger";
 import type { CouponCatalog } from "./coupon-catalog";
@@ -24,7 +25,10 @@ export interface ReconcileReport {
 
 const SAMPLE = 100;
 
-/** The operator's side: create coupons, change limits, repair Redis. */
+/**
+ * The operator's side: create coupons, change limits, repair Redis. Every
+ * change is recorded in the audit trail with who made it (`who`).
+ */
 export class CouponAdmin {
   constructor(
     private readonly repo: CouponRepository,
@@ -32,12 +36,23 @@ export class CouponAdmin {
     private readonly catalog: CouponCatalog,
     private readonly redisState: RedisCouponState,
     private readonly strategies: StrategySet,
+    private readonly audit: AuditLog,
   ) {}
 
-  async create(input: NewCoupon): Promise<Coupon> {
-    const coupon = await this.repo.create(input);
+  async create(input: NewCoupon, who: Actor): Promise<Coupon> {
+    const coupon = await this.audit.transaction(async (tx) => {
+      const created = await this.repo.create(input, tx);
+      await this.audit.record(who, { couponId: created.id, action: "create", before: null, after: settings(created) }, tx);
+      return created;
+    });
     this.catalog.forget(coupon.id);
     return coupon;
+  }
+
+  /** The coupon's audit trail, newest first (404 if there is no such coupon). */
+  async auditTrail(id: number, limit: number, beforeId?: bigint): Promise<AuditEntry[]> {
+    await this.get(id);
+    return this.audit.page(id, limit, beforeId);
   }
 
   ids(): Promise<number[]> {
@@ -56,7 +71,7 @@ export class CouponAdmin {
    * will take: lowering changes Redis (which refuses to go below what it
    * has admitted) and then PostgreSQL; raising goes the other way.
    */
-  async setLimit(id: number, limit: number): Promise<Coupon> {
+  async setLimit(id: number, limit: number, who: Actor): Promise<Coupon> {
     const coupon = await this.get(id);
     const ref = await this.ref(id);
     const usesRedis = this.strategies[coupon.strategy].usesRedis;
@@ -64,7 +79,13 @@ export class CouponAdmin {
       const admitted = await this.redisState.setLimit(ref, limit).catch(redisDown);
       if (admitted !== undefined) throw limitBelowIssued(limit, admitted);
     }
-    const result = await this.repo.setLimit(id, limit);
+    const result = await this.audit.transaction(async (tx) => {
+      const r = await this.repo.setLimit(id, limit, tx);
+      if (r?.ok) {
+        await this.audit.record(who, { couponId: id, action: "limit", before: { totalQuantity: r.previous }, after: { totalQuantity: limit } }, tx);
+      }
+      return r;
+    });
     if (!result) throw notFound("COUPON_NOT_FOUND", `Coupon ${id} does not exist`);
     if (!result.ok) {
       if (usesRedis) await this.redisState.setLimit(ref, coupon.totalQuantity).catch(redisDown);
@@ -79,9 +100,9 @@ export class CouponAdmin {
    * PostgreSQL. Both sides are streamed a page at a time (the ledger in
    * userId order against SMISMEMBER, the Redis set by SSCAN against the
    * ledger, unless the counts prove it holds nothing else), so memory stays
-   * bounded at any size.
+   * bounded at any size. A run that repaired something is audited.
    */
-  async reconcile(id: number, dryRun: boolean): Promise<ReconcileReport> {
+  async reconcile(id: number, dryRun: boolean, who: Actor): Promise<ReconcileReport> {
     const coupon = await this.get(id);
     const base = { couponId: id, strategy: coupon.strategy, dryRun };
     if (!this.strategies[coupon.strategy].usesRedis) {
@@ -124,6 +145,11 @@ export class CouponAdmin {
     if (!dryRun && !snapshot.loaded) await this.redisState.ensureLoaded(id);
     if (!dryRun && limitMismatch) await this.redisState.setLimit(ref, counts.totalQuantity).catch(redisDown);
     const repaired = differs && !dryRun;
+    if (repaired) {
+      const before = { loaded: snapshot.loaded, limit: snapshot.limit ?? null, admitted: snapshot.admitted };
+      const after = { addedToRedis: missing.count, removedFromRedis: extra.count, limitSetTo: limitMismatch ? counts.totalQuantity : null, rebuilt: !snapshot.loaded };
+      await this.audit.record(who, { couponId: id, action: "reconcile", before, after });
+    }
     return {
       ...base,
       postgres,
@@ -177,6 +203,9 @@ class Sample {
     if (this.count++ < SAMPLE) this.items.push(item);
   }
 }
+
+/** What an operator chose for a coupon, as recorded on its creation. */
+const settings = (c: Coupon) => ({ name: c.name, strategy: c.strategy, totalQuantity: c.totalQuantity, startsAt: c.startsAt, endsAt: c.endsAt });
 
 const limitBelowIssued = (limit: number, issued: number) =>
   new AppError("LIMIT_BELOW_ISSUED", 409, `Cannot set the limit to ${limit}: ${issued} are already issued or admitted`);

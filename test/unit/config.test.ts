@@ -12,7 +12,8 @@ describe("loadConfig", () => {
       workers: 1,
       adminTokenGenerated: true,
     });
-    expect(c.adminToken.length).toBeGreaterThanOrEqual(32);
+    expect(c.adminTokens).toHaveLength(1);
+    expect(c.adminTokens[0]!.length).toBeGreaterThanOrEqual(32);
     expect(Object.isFrozen(c)).toBe(true);
   });
 
