@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { createCoupon, request } from "../support/http";
+import { storeSnapshot } from "../support/snapshot";
 import { REDIS_URL, createTestEnv, type TestApp, type TestEnv } from "../support/test-env";
 
 /** every malformed request gets a clear 4xx problem+json and changes nothing, in PostgreSQL or Redis. */
@@ -64,6 +65,9 @@ const cases = (): Case[] => [
   ["create with wrong token", "/coupons", { method: "POST", rawBody: '{"name":"x","totalQuantity":1}', headers: { ...json, authorization: "Bearer nope" } }, 401, "UNAUTHORIZED"],
   ["limit without token", `/coupons/${couponId}/limit`, { method: "PUT", rawBody: '{"totalQuantity":1}', headers: json }, 401, "UNAUTHORIZED"],
   ["reconcile without token", `/coupons/${couponId}/reconcile`, { method: "POST" }, 401, "UNAUTHORIZED"],
+  ["audit without token", `/coupons/${couponId}/audit`, {}, 401, "UNAUTHORIZED"],
+  ["audit with a wrong token", `/coupons/${couponId}/audit`, { headers: { authorization: "Bearer not-the-admin-token-0123" } }, 401, "UNAUTHORIZED"],
+  ["my coupons without jwt mode", "/me/coupons", {}, 404, "NOT_FOUND"],
   ["unknown route", "/nope", {}, 404, "NOT_FOUND"],
   ["wrong method", `/coupons/${couponId}/issue`, { method: "DELETE" }, 404, "NOT_FOUND"],
 ];
@@ -82,22 +86,20 @@ const createCases = (): Case[] => [
   ["limit zero", `/coupons/${couponId}/limit`, { method: "PUT", rawBody: '{"totalQuantity":0}', headers: operator }, 400, "VALIDATION_FAILED"],
   ["limit fraction", `/coupons/${couponId}/limit`, { method: "PUT", rawBody: '{"totalQuantity":2.5}', headers: operator }, 400, "VALIDATION_FAILED"],
   ["limit on bad id", "/coupons/x/limit", { method: "PUT", rawBody: '{"totalQuantity":2}', headers: operator }, 400, "INVALID_COUPON_ID"],
+  ["audit on bad id", "/coupons/x/audit", { headers: operator }, 400, "INVALID_COUPON_ID"],
+  ["audit of no coupon", "/coupons/999999/audit", { headers: operator }, 404, "COUPON_NOT_FOUND"],
+  ["audit limit zero", `/coupons/${couponId}/audit?limit=0`, { headers: operator }, 400, "VALIDATION_FAILED"],
+  ["audit limit too big", `/coupons/${couponId}/audit?limit=1000`, { headers: operator }, 400, "VALIDATION_FAILED"],
+  ["audit bad cursor", `/coupons/${couponId}/audit?cursor=abc`, { headers: operator }, 400, "VALIDATION_FAILED"],
+  ["audit cursor past int8", `/coupons/${couponId}/audit?cursor=9223372036854775808`, { headers: operator }, 400, "VALIDATION_FAILED"],
+  ["audit unknown parameter", `/coupons/${couponId}/audit?offset=5`, { headers: operator }, 400, "VALIDATION_FAILED"],
+  ["audit repeated parameter", `/coupons/${couponId}/audit?limit=1&limit=2`, { headers: operator }, 400, "VALIDATION_FAILED"],
 ];
-
-async function snapshot() {
-  const [pg] = await env.sql<{ coupons: string; rows: string; total: string }>(
-    `SELECT (SELECT count(*) FROM "Coupon") AS coupons, (SELECT count(*) FROM "UserCoupon") AS rows,
-            (SELECT sum("totalQuantity") FROM "Coupon") AS total`,
-  );
-  const keys = (await redis.keys(`${env.config.redisKeyPrefix}*`)).sort();
-  const values = await Promise.all(keys.map((k) => redis.dump(k)));
-  return { pg, keys, values };
-}
 
 it("every malformed request gets its 4xx problem+json and changes nothing", async () => {
   // Load the coupon's Redis state first, so that "nothing changed" covers Redis too.
   await request(`${app.url}/coupons/${couponId}/issue`, { body: { userId: 1 } });
-  const before = await snapshot();
+  const before = await storeSnapshot(env, redis);
   for (const [name, path, init, status, code] of [...cases(), ...createCases()]) {
     const res = await request(`${app.url}${path}`, init);
     const where = `${name}: ${res.status} ${JSON.stringify(res.body)}`;
@@ -107,5 +109,5 @@ it("every malformed request gets its 4xx problem+json and changes nothing", asyn
     if (code) expect([where, res.body.code]).toEqual([where, code]);
     expect(JSON.stringify(res.body)).not.toMatch(/at \w+ \(|node_modules|Prisma|SELECT|ioredis/);
   }
-  expect(await snapshot()).toEqual(before);
+  expect(await storeSnapshot(env, redis)).toEqual(before);
 });
