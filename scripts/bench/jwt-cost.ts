@@ -3,21 +3,22 @@
  * coupon, through the bench's service (SHOPPER_AUTH=none) and through a
  * second one on the same database and Redis started with SHOPPER_AUTH=jwt,
  * whose requests each carry a bearer token (HS256, with iss and aud
- * checked). Runs alternate without, with, without, and the token run is
- * held against the mean of the two around it, so drift within the run
- * cancels.
+ * checked). Four runs, without, with, with, without: their means are
+ * compared, so a machine that drifts steadily through them moves both
+ * sides alike.
  */
 import { randomBytes } from "node:crypto";
 import { startService, type RunningService } from "../load/service";
 import { drive } from "../load/drive";
 import { Recorder } from "../load/recorder";
 import { ShopperTokens } from "../support/shopper-tokens";
-import { timedRun, WARM_UP_SECONDS, type RunFigures, type RunPlan } from "./http-runs";
+import { combinePasses, timedRun, WARM_UP_SECONDS, type ReferenceFigures, type RunPlan } from "./http-runs";
 
 export interface JwtCost {
   couponId: number;
-  withoutJwt: RunFigures[];
-  withJwt: RunFigures;
+  /** Each the mean of its two runs, with the runs. */
+  withoutJwt: ReferenceFigures;
+  withJwt: ReferenceFigures;
 }
 
 /** `plan` is a sold-out crowd on a sold-out coupon of the bench's service. */
@@ -36,10 +37,10 @@ export async function measureJwtCost(service: RunningService, plan: RunPlan, wor
     const withTokens = { ...plan, url: jwtService.url, tokens: new ShopperTokens(signing) };
     // A fresh process: an untimed run first, as the references get (it also mints the tokens).
     await drive({ ...withTokens, durationSeconds: WARM_UP_SECONDS, seed: plan.seed + 1000, warmConnections: true }, new Recorder());
-    const before = await timedRun({ ...plan, url: service.url });
-    const withJwt = await timedRun(withTokens);
-    const after = await timedRun({ ...plan, url: service.url });
-    return { couponId: plan.couponId, withoutJwt: [before, after], withJwt };
+    const first = await timedRun({ ...plan, url: service.url });
+    const withJwt = [await timedRun(withTokens), await timedRun(withTokens)];
+    const last = await timedRun({ ...plan, url: service.url });
+    return { couponId: plan.couponId, withoutJwt: combinePasses([first, last]), withJwt: combinePasses(withJwt) };
   } finally {
     await jwtService.stop();
   }

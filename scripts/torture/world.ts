@@ -112,9 +112,9 @@ export async function startWorld(
   }
 }
 
-/** SHOPPER_AUTH and the SHOPPER_JWT_* variables of the harness's own environment. */
+/** SHOPPER_AUTH and the SHOPPER_JWT_* / SHOPPER_JWKS_URL settings of the harness's own environment. */
 function shopperSettings(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => /^SHOPPER_(AUTH|JWT_\w+)$/.test(e[0]) && e[1] !== undefined));
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => /^SHOPPER_/.test(e[0]) && e[1] !== undefined));
 }
 
 function withDatabase(base: string, name: string): string {
