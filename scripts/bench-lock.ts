@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { setImmediate as tick, setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { createLock, LockTimeoutError } from "../src/lock";
-import { lockKeys } from "../src/lock/keys";
+import { lockKeys } from "../src/lock";
 import { closeRedis } from "../src/redis/client";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";

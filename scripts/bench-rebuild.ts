@@ -4,7 +4,7 @@
  * Rebuilding a coupon's Redis state from PostgreSQL, and reconciling the
  * two, for a redis-set coupon of N issued users (docs/guarantees.md, promise 6):
  *
- * - rebuild: RedisCouponState.ensureLoaded after the coupon's keys were
+ * - rebuild: CouponStore.ensureLoaded after the coupon's keys were
  *   deleted, R times (median), each next to two same-run references: a plain
  *   read of the N userIds from PostgreSQL and a plain pipelined SADD of them
  *   (1,000 a command), so the figure can be judged on a machine that drifts;
@@ -42,8 +42,8 @@ import { cliActor } from "../src/db/audit-log";
 import { Ledger } from "../src/db/ledger";
 import { migrate } from "../src/db/migrate";
 import type { ReconcileReport } from "../src/issuance/coupon-admin";
-import { couponKeys } from "../src/issuance/coupon-keys";
-import { RedisCouponState } from "../src/issuance/redis-coupon-state";
+import { couponKeys } from "../src/coupon-store/keys";
+import { CouponStore } from "../src/coupon-store/coupon-store";
 import { createLogger } from "../src/logger";
 import { startServer, type RunningServer } from "../src/server";
 import { intArg } from "./bench/args";
@@ -241,8 +241,8 @@ async function run(o: Options): Promise<Record<string, unknown>> {
     running = await startServer(config, createLogger(config.logLevel));
     const app = running;
     const admin = app.services.deps.admin;
-    // A RedisCouponState of our own on the app's connections, to time rebuilds without HTTP in the way.
-    const state = new RedisCouponState(app.services.redis, new Ledger(app.services.db.pool), { answerWithinMs: config.redisCommandTimeoutMs });
+    // A CouponStore of our own on the app's connections, to time rebuilds without HTTP in the way.
+    const state = new CouponStore(app.services.redis, new Ledger(app.services.db.pool), { answerWithinMs: config.redisCommandTimeoutMs });
     const key = (k: string) => BENCH_KEY_PREFIX + k;
     const issued = key(couponKeys(couponId).issued);
     const loseKeys = async () => {
@@ -293,7 +293,7 @@ async function run(o: Options): Promise<Record<string, unknown>> {
     const rounds: { rebuildMs: number; pgReadMs: number; saddMs: number; slowest: Slowest; reference: Slowest }[] = [];
     for (let i = 0; i < o.repeats; i++) {
       const read = await timed(readAll);
-      const refKey = key(`coupon:{${couponId}}:sadd-reference`);
+      const refKey = key(`${couponKeys(couponId).meta}:sadd-reference`);
       const sadd = await slowestDuring(probe, (client) => client === PROBE_NAME, () =>
         timed(async () => {
           const pipeline = probe.pipeline();

@@ -128,7 +128,7 @@ async function run(o: BenchOptions): Promise<boolean> {
     children.add(express);
     service = await startService(o.workers, 60_000, {
       // The strategies are measured without shopper tokens; their cost has its own row (jwt-cost.ts).
-      env: { BENCH_NOOP_ROUTE: "true", LOG_LEVEL, SHOPPER_AUTH: "none" },
+      env: { TEST_BENCH_NOOP_ROUTE: "true", LOG_LEVEL, SHOPPER_AUTH: "none" },
       nodeArgs: o.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
     });
     children.add(service);

@@ -125,9 +125,11 @@ const schema = z.object({
   QUEUE_VISIBILITY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   LOCK_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(3_000),
   LOCK_LEASE_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
-  LOCK_FAULT_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
-  BENCH_NOOP_ROUTE: z.enum(["true", "false"]).default("false"),
+  TEST_LOCK_FAULT_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  TEST_BENCH_NOOP_ROUTE: z.enum(["true", "false"]).default("false"),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  DRIFT_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  DRIFT_CHECK_MAX_COUPONS: z.coerce.number().int().min(1).max(10_000).default(100),
 });
 
 type Env = z.infer<typeof schema>;
@@ -203,14 +205,18 @@ export interface Config {
   readonly lockWaitMs: number;
   /** The lock's lease; a watchdog extends it while the holder works. */
   readonly lockLeaseMs: number;
-  /** Fault injection for tests only: a pause inside the lock's critical section. */
+  /** Fault injection for tests only (TEST_LOCK_FAULT_PAUSE_MS): a pause inside the lock's critical section. */
   readonly lockFaultPauseMs: number;
-  /** Serves POST /bench/noop: the issue route's middleware and validation, no Redis or PostgreSQL. */
+  /** For the benchmark only (TEST_BENCH_NOOP_ROUTE): POST /bench/noop, the issue route's middleware and validation, no Redis or PostgreSQL. */
   readonly benchNoopRoute: boolean;
   /** Queue entries persisted per transaction. */
   readonly queueBatchSize: number;
   /** A queue worker silent this long loses its batch to the other workers. */
   readonly queueVisibilityTimeoutMs: number;
+  /** Pause between two passes of the Redis–PostgreSQL drift check. */
+  readonly driftCheckIntervalMs: number;
+  /** Live coupons the drift check measures per pass, newest first. */
+  readonly driftCheckMaxCoupons: number;
 }
 
 export class ConfigError extends Error {}
@@ -223,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${String(issue.path[0])} ${issue.message}`);
   }
   const e = parsed.data;
+  refuseTestKnobsInProduction(env);
   const problem = checkShopperAuth(e);
   if (problem) throw new ConfigError(`Invalid configuration: ${problem.variable} ${problem.message}`);
   const adminTokens = e.ADMIN_TOKEN ?? [randomBytes(24).toString("base64url")];
@@ -248,11 +255,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolSize: e.DB_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    benchNoopRoute: e.BENCH_NOOP_ROUTE === "true",
+    benchNoopRoute: e.TEST_BENCH_NOOP_ROUTE === "true",
     lockWaitMs: e.LOCK_WAIT_MS,
     lockLeaseMs: e.LOCK_LEASE_MS,
-    lockFaultPauseMs: e.LOCK_FAULT_PAUSE_MS,
+    lockFaultPauseMs: e.TEST_LOCK_FAULT_PAUSE_MS,
     queueBatchSize: e.QUEUE_BATCH_SIZE,
     queueVisibilityTimeoutMs: e.QUEUE_VISIBILITY_TIMEOUT_MS,
+    driftCheckIntervalMs: e.DRIFT_CHECK_INTERVAL_MS,
+    driftCheckMaxCoupons: e.DRIFT_CHECK_MAX_COUPONS,
   });
+}
+
+/** Knobs named TEST_* exist for tests and benchmarks; a production process must not run with any of them. */
+function refuseTestKnobsInProduction(env: NodeJS.ProcessEnv): void {
+  if (env.NODE_ENV !== "production") return;
+  const knob = Object.keys(env).find((name) => name.startsWith("TEST_") && name in schema.shape);
+  if (knob) throw new ConfigError(`Invalid configuration: ${knob} is for tests only and is refused when NODE_ENV=production`);
 }

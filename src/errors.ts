@@ -1,48 +1,103 @@
 /**
- * Infrastructure failures and refused requests that are not an issuance
- * outcome. Each carries a stable machine-readable code and its HTTP status;
- * src/http/error-handler.ts is the one place that turns them into responses.
+ * Every problem the service can answer, defined once: its stable code, HTTP
+ * status and title. Code throws `AppError`s (or answers an outcome) by code;
+ * src/http/error-handler.ts and src/http/problem.ts are the only places that
+ * turn a code into an HTTP response.
  */
+export const ERRORS = {
+  // Answers to "give me this coupon" that are not a win (see src/http/issue-routes.ts).
+  ALREADY_ISSUED: { status: 409, title: "Already issued" },
+  SOLD_OUT: { status: 409, title: "Sold out" },
+  COUPON_NOT_STARTED: { status: 409, title: "Coupon sale has not started" },
+  COUPON_ENDED: { status: 409, title: "Coupon sale has ended" },
+  // Refusals.
+  COUPON_NOT_FOUND: { status: 404, title: "Coupon not found" },
+  NOT_REQUESTED: { status: 404, title: "No issuance request from this user" },
+  LIMIT_BELOW_ISSUED: { status: 409, title: "Limit below issued count" },
+  UNAUTHORIZED: { status: 401, title: "Unauthorized" },
+  INSUFFICIENT_SCOPE: { status: 403, title: "Token lacks the operator scope" },
+  NOT_FOUND: { status: 404, title: "Not found" },
+  // A shopper's bearer token refused (SHOPPER_AUTH=jwt; see src/http/token-verifier.ts).
+  TOKEN_MISSING: { status: 401, title: "Bearer token missing" },
+  TOKEN_TOO_LARGE: { status: 401, title: "Bearer token too large" },
+  TOKEN_INVALID: { status: 401, title: "Invalid bearer token" },
+  TOKEN_EXPIRED: { status: 401, title: "Bearer token expired" },
+  TOKEN_NOT_YET_VALID: { status: 401, title: "Bearer token not yet valid" },
+  TOKEN_CLAIM_INVALID: { status: 401, title: "Bearer token claim not accepted" },
+  TOKEN_SUBJECT_INVALID: { status: 401, title: "Bearer token subject is not a user id" },
+  USER_MISMATCH: { status: 403, title: "Not your user" },
+  RATE_LIMITED: { status: 429, title: "Too many requests" },
+  // Bad input: nothing was changed.
+  VALIDATION_FAILED: { status: 400, title: "Invalid request" },
+  INVALID_COUPON_ID: { status: 400, title: "Invalid coupon id" },
+  INVALID_USER_ID: { status: 400, title: "Invalid user id" },
+  MALFORMED_JSON: { status: 400, title: "Malformed JSON" },
+  BAD_REQUEST: { status: 400, title: "Bad request" },
+  PAYLOAD_TOO_LARGE: { status: 413, title: "Payload too large" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Unsupported media type" },
+  // Try again later.
+  BUSY: { status: 503, title: "Busy" },
+  UNAVAILABLE: { status: 503, title: "Service unavailable" },
+  INTERNAL: { status: 500, title: "Internal error" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface AppErrorOptions {
+  readonly retryAfterSeconds?: number;
+  readonly cause?: unknown;
+  /** Extra members for the problem document, e.g. the list of validation errors. */
+  readonly extra?: Record<string, unknown>;
+}
+
+/** A refused request or failure with a code from `ERRORS`; its message is the problem's `detail`. */
 export class AppError extends Error {
   constructor(
-    readonly code: string,
-    readonly status: number,
+    readonly code: ErrorCode,
     message: string,
-    readonly options: {
-      retryAfterSeconds?: number;
-      cause?: unknown;
-      dependency?: Dependency;
-      /** Extra members for the problem document, e.g. the list of validation errors. */
-      extra?: Record<string, unknown>;
-      /** A write was sent before the failure, so it may have committed. */
-      maybeCommitted?: boolean;
-    } = {},
+    readonly options: AppErrorOptions = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "AppError";
+  }
+
+  /** The HTTP status the registry gives this code. */
+  get status(): number {
+    return ERRORS[this.code].status;
   }
 }
 
 export type Dependency = "Redis" | "PostgreSQL";
 
+/**
+ * Redis or PostgreSQL failed. `maybeCommitted` says a write was sent before
+ * the failure, so it may have happened (or, for a stalled Redis, may still
+ * happen): such a failure must be settled, never answered as "nothing changed".
+ */
+export class DependencyError extends AppError {
+  constructor(
+    readonly dependency: Dependency,
+    cause: unknown,
+    readonly maybeCommitted: boolean,
+  ) {
+    super("UNAVAILABLE", "The service is temporarily unavailable; try again shortly", { retryAfterSeconds: 1, cause });
+    this.name = "DependencyError";
+  }
+}
+
 export const unavailable = (dependency: Dependency, cause?: unknown, maybeCommitted = false) =>
-  new AppError("UNAVAILABLE", 503, "The service is temporarily unavailable; try again shortly", {
-    retryAfterSeconds: 1,
-    cause,
-    dependency,
-    maybeCommitted,
-  });
+  new DependencyError(dependency, cause, maybeCommitted);
 
-/** An UNAVAILABLE whose write may nonetheless have happened (the reply was lost, or the command may run late). */
-export const isAmbiguousWrite = (err: unknown) => err instanceof AppError && err.options.maybeCommitted === true;
+/** A dependency failure whose write may nonetheless have happened (the reply was lost, or the command may run late). */
+export const isAmbiguousWrite = (err: unknown) => err instanceof DependencyError && err.maybeCommitted;
 
-export const isUnavailable = (err: unknown, dependency: Dependency) =>
-  err instanceof AppError && err.code === "UNAVAILABLE" && err.options.dependency === dependency;
+export const isUnavailable = (err: unknown, dependency?: Dependency) =>
+  err instanceof DependencyError && (dependency === undefined || err.dependency === dependency);
 
 export const busy = (cause?: unknown) =>
-  new AppError("BUSY", 503, "Too many shoppers at once; try again shortly", { retryAfterSeconds: 1, cause });
+  new AppError("BUSY", "Too many shoppers at once; try again shortly", { retryAfterSeconds: 1, cause });
 
-export const notFound = (code: string, message: string) => new AppError(code, 404, message);
+export const couponNotFound = (id: number | string) => new AppError("COUPON_NOT_FOUND", `Coupon ${id} does not exist`);
 
 /**
  * Whether a failed Redis command may still have run (or may run later: a
@@ -58,8 +113,8 @@ export function redisMaybeRan(err: unknown): boolean {
 }
 
 /**
- * For `.catch(...)`: keeps AppErrors, turns anything else into UNAVAILABLE of
- * `dependency`, marked maybeCommitted when a Redis command may have run.
+ * For `.catch(...)`: keeps AppErrors, turns anything else into a Redis or
+ * PostgreSQL DependencyError, maybeCommitted when a Redis command may have run.
  */
 export const rethrowAsUnavailable =
   (dependency: Dependency) =>

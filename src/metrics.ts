@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { QueueDepth } from "./coupon-store/queue-store";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -55,9 +56,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * A coupon's first use loads it from an empty ledger ("first_load"); a
+   * load that finds rows ("reload") means Redis lost state it had (a flush,
+   * a restart without persistence, an eviction) or the ledger was restored.
+   */
   readonly redisRebuilds = new Counter({
     name: "coupon_redis_rebuilds_total",
-    help: "Coupon states rebuilt in Redis from PostgreSQL",
+    help: "Coupon states loaded into Redis from PostgreSQL: first_load (no rows yet) or reload (the ledger had rows)",
+    labelNames: ["kind"] as const,
     registers: [this.registry],
   });
 
@@ -99,9 +106,9 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** Reads queue depths from Redis at scrape time. */
-  trackQueueDepth(read: () => Promise<{ queued: number; processing: number }>): void {
-    let last: Promise<{ queued: number; processing: number }> | undefined;
+  /** Reads queue depths and the oldest entry's age from Redis at scrape time. */
+  trackQueueDepth(read: () => Promise<QueueDepth>): void {
+    let last: Promise<QueueDepth> | undefined;
     const sample = () => (last ??= read().finally(() => setImmediate(() => (last = undefined))));
     new Gauge({
       name: "coupon_queue_depth",
@@ -124,6 +131,44 @@ export class Metrics {
         this.set(await sample().then((d) => d.processing, () => -1));
       },
     });
+    new Gauge({
+      name: "coupon_queue_oldest_age_seconds",
+      help: "Age of the oldest entry waiting at the head of a queue (0 when every queue is empty)",
+      registers: [this.registry],
+      // Read from Redis like the depth: the oldest any worker sees.
+      aggregator: "max",
+      async collect() {
+        this.set(await sample().then((d) => d.oldestAgeMs / 1000, () => -1));
+      },
+    });
+  }
+
+  readonly problems = new Counter({
+    name: "http_problems_total",
+    help: "Problem responses by route and problem code (e.g. SOLD_OUT, BUSY, UNAVAILABLE)",
+    labelNames: ["method", "route", "code"] as const,
+    registers: [this.registry],
+  });
+
+  readonly redisDrift = new Gauge({
+    name: "coupon_redis_drift",
+    help: "Per live coupon: admitted in Redis - rows in PostgreSQL - queued - held; 0 when Redis agrees with the ledger",
+    labelNames: ["coupon_id", "strategy"] as const,
+    registers: [this.registry],
+    // Every worker measures the same two stores: any one's reading is the service's.
+    aggregator: "first",
+  });
+
+  readonly driftCheckFailures = new Counter({
+    name: "coupon_redis_drift_check_failures_total",
+    help: "Live coupons (or lists of them) the drift check could not read",
+    registers: [this.registry],
+  });
+
+  /** Replaces every drift series with one pass's readings: coupons no longer live or readable drop out. */
+  setDrift(readings: readonly { couponId: number; strategy: string; drift: number }[]): void {
+    this.redisDrift.reset();
+    for (const r of readings) this.redisDrift.set({ coupon_id: String(r.couponId), strategy: r.strategy }, r.drift);
   }
 
   constructor(defaultMetrics = true) {

@@ -1,4 +1,7 @@
 import type { Config } from "./config";
+import { CouponStore } from "./coupon-store/coupon-store";
+import { HoldStore } from "./coupon-store/hold-store";
+import { QueueStore } from "./coupon-store/queue-store";
 import { AuditLog } from "./db/audit-log";
 import { CouponRepository } from "./db/coupon-repository";
 import { createDatabase, type Database } from "./db/database";
@@ -8,6 +11,7 @@ import { IssueLimits } from "./http/rate-limit";
 import { createTokenVerifier } from "./http/token-verifier";
 import { CouponAdmin } from "./issuance/coupon-admin";
 import { CouponCatalog } from "./issuance/coupon-catalog";
+import { DriftMonitor } from "./issuance/drift-monitor";
 import { GroupCommit } from "./issuance/group-commit";
 import { LockStrategy } from "./issuance/lock-strategy";
 import { createLock } from "./lock";
@@ -16,8 +20,8 @@ import { PostgresStrategy } from "./issuance/postgres-strategy";
 import { OutcomeWaiter } from "./issuance/queue/outcome-waiter";
 import { QueueStrategy } from "./issuance/queue/queue-strategy";
 import { QueueWorker } from "./issuance/queue/queue-worker";
-import { RedisCouponState } from "./issuance/redis-coupon-state";
 import { RedisSetStrategy } from "./issuance/redis-set-strategy";
+import { STRATEGIES } from "./issuance/strategy-names";
 import { HoldSweeper } from "./issuance/hold-sweeper";
 import { UncertainWrites } from "./issuance/uncertain-writes";
 import type { Logger } from "./logger";
@@ -29,9 +33,9 @@ export interface Services {
   readonly db: Database;
   readonly redis: RedisClient;
   /**
-   * Starts this process's background work: the queue worker and the hold
-   * sweeper. Only a serving process calls it; tools that merely use the
-   * parts (reconcile) must not drain queues or settle holds.
+   * Starts this process's background work: the queue worker, the hold
+   * sweeper and the drift check. Only a serving process calls it; tools that
+   * merely use the parts (reconcile) must not drain queues or settle holds.
    */
   start(): void;
   /** Settles work in hand, then closes Redis and PostgreSQL; correct whether or not `start` ran. */
@@ -45,19 +49,21 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
   const repo = new CouponRepository(db);
   const ledger = new Ledger(db.pool);
   const catalog = new CouponCatalog(ledger);
-  const redisState = new RedisCouponState(redis, ledger, {
+  const store = new CouponStore(redis, ledger, {
     answerWithinMs: config.redisCommandTimeoutMs,
-    onRebuilt: (couponId) => {
-      metrics.redisRebuilds.inc();
-      logger.info({ couponId }, "coupon state loaded into Redis from PostgreSQL");
+    onRebuilt: (couponId, holders) => {
+      metrics.redisRebuilds.inc({ kind: holders ? "reload" : "first_load" });
+      logger.info({ couponId, holders }, "coupon state loaded into Redis from PostgreSQL");
     },
     onStale: (couponId) => catalog.forget(couponId),
   });
   const commit = new GroupCommit(ledger, 1_000, (n) => metrics.groupCommitBatch.observe(n));
   const uncertain = new UncertainWrites(ledger, logger);
 
+  const holds = new HoldStore(redis);
+  const queues = new QueueStore(redis);
   const sweeper = new HoldSweeper(
-    redis,
+    holds,
     ledger,
     logger,
     {
@@ -65,16 +71,16 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       // A refused hold means Redis admitted past the ledger, unless Redis does not admit for that coupon at all.
       drift: (couponId) =>
         void catalog.get(couponId).then(
-          (c) => c && strategies[c.strategy].usesRedis && redisState.repairSoon(couponId),
+          (c) => c && strategies[c.strategy].usesRedis && store.repairSoon(couponId),
           () => undefined,
         ),
     },
     { holdMs: config.holdTimeoutMs, tickMs: Math.min(1_000, Math.ceil(config.holdTimeoutMs / 3)), batchSize: 1_000 },
   );
   const postgres = new PostgresStrategy(ledger, uncertain, sweeper);
-  const redisSet = new RedisSetStrategy(redis, ledger, redisState, commit, sweeper, logger, config.holdTimeoutMs);
+  const redisSet = new RedisSetStrategy(store, holds, ledger, commit, sweeper, logger, config.holdTimeoutMs);
   const worker = new QueueWorker(
-    redis,
+    queues,
     ledger,
     logger,
     {
@@ -84,14 +90,14 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
         for (const t of admittedAt) metrics.queueAdmissionToRow.observe((now - t) / 1000);
       },
       deadLetters: (n) => metrics.queueDeadLetters.inc(n),
-      drift: (couponId) => redisState.repairSoon(couponId),
+      drift: (couponId) => store.repairSoon(couponId),
     },
     { batchSize: config.queueBatchSize, visibilityTimeoutMs: config.queueVisibilityTimeoutMs, tickMs: 1_000 },
     (couponId) => catalog.get(couponId),
   );
   // Read at scrape time, no polling: harmless to register before start().
   metrics.trackQueueDepth(() => worker.depth());
-  const queue = new QueueStrategy(redis, ledger, redisState, worker, new OutcomeWaiter(redis));
+  const queue = new QueueStrategy(store, ledger, worker, new OutcomeWaiter(redis, queues));
   // Redlock needs independent nodes; without them the lock lives beside the coupon's keys.
   const lockNodes = config.redlockNodes?.map((redisUrl, i) =>
     createRedis({ ...config, redisUrl, redisClusterNodes: undefined }, `redlock-${i}`),
@@ -101,7 +107,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     onError: (err) => logger.warn({ err }, "lock trouble"),
   });
   const lockOptions = { waitMs: config.lockWaitMs, leaseMs: config.lockLeaseMs, faultPauseMs: config.lockFaultPauseMs };
-  const lock = new LockStrategy(redis, ledger, redisState, distributedLock, lockOptions, uncertain, sweeper);
+  const lock = new LockStrategy(store, ledger, distributedLock, lockOptions, uncertain, sweeper);
   const strategies: StrategySet = { "redis-set": redisSet, queue, lock, postgres };
   const issuance = new IssuanceService(
     catalog,
@@ -110,7 +116,18 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     uncertain,
     config.redisFallback === "postgres" ? postgres : undefined,
   );
-  const admin = new CouponAdmin(repo, ledger, catalog, redisState, strategies, new AuditLog(db));
+  const admin = new CouponAdmin(repo, ledger, catalog, store, strategies, new AuditLog(db));
+  const drift = new DriftMonitor(
+    ledger,
+    store,
+    logger,
+    { measured: (readings) => metrics.setDrift(readings), failed: (n) => metrics.driftCheckFailures.inc(n) },
+    {
+      strategies: STRATEGIES.filter((name) => strategies[name].usesRedis),
+      intervalMs: config.driftCheckIntervalMs,
+      maxCoupons: config.driftCheckMaxCoupons,
+    },
+  );
 
   const readiness = async () => {
     const [redisOk, pgOk] = await Promise.all([
@@ -142,8 +159,10 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       started = true;
       sweeper.start();
       worker.start();
+      drift.start();
     },
     async close() {
+      await drift.close();
       await issuance.close();
       await commit.settled();
       await sweeper.close();

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { QUEUE_COUPONS_KEY } from "../../src/issuance/coupon-keys";
+import { couponKeyPattern, QUEUE_COUPONS_KEY } from "../../src/coupon-store/keys";
 
 const SCAN_COUNT = 500;
 /** Bounds the SCAN of one coupon's keys; a coupon has a handful, so this is never reached in practice. */
@@ -15,7 +15,7 @@ export async function dropCouponKeys(redis: Redis, prefix: string, couponIds: re
   for (const id of couponIds) {
     let cursor = "0";
     for (let round = 0; round < MAX_SCAN_ROUNDS; round++) {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}coupon:{${id}}:*`, "COUNT", SCAN_COUNT);
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}${couponKeyPattern(id)}`, "COUNT", SCAN_COUNT);
       if (keys.length) dropped += await redis.del(...keys);
       cursor = next;
       if (cursor === "0") break;

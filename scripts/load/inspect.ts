@@ -1,4 +1,5 @@
 import { Client } from "pg";
+import { couponKeys } from "../../src/coupon-store/keys";
 import { Redis } from "ioredis";
 
 export interface LedgerState {
@@ -35,7 +36,7 @@ export async function readLedger(couponId: number, withRedis: boolean): Promise<
   const redis = new Redis(redisUrl(), { lazyConnect: true, connectTimeout: 5_000, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    const key = `${process.env.REDIS_KEY_PREFIX ?? ""}coupon:{${couponId}}:issued`;
+    const key = `${process.env.REDIS_KEY_PREFIX ?? ""}${couponKeys(couponId).issued}`;
     return { rows, counter, redisCount: await redis.scard(key) };
   } finally {
     redis.disconnect();

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
 import { waitReady } from "./api";
+import { freePort } from "../support/free-port";
 
 /** Token of a service this script starts; long enough for the service's 16-character minimum. */
 export const LOAD_ADMIN_TOKEN = "load-script-admin-token";
@@ -19,19 +19,8 @@ export interface RunningService {
   tail(): string[];
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export interface StartOptions {
-  /** Set last, so it may override LOG_LEVEL (the bench sets BENCH_NOOP_ROUTE, a profile dir...). */
+  /** Set last, so it may override LOG_LEVEL (the bench sets TEST_BENCH_NOOP_ROUTE, a profile dir...). */
   env?: Record<string, string>;
   /** Node flags before the script, e.g. --cpu-prof. */
   nodeArgs?: string[];

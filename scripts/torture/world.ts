@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import { Redis } from "ioredis";
 import { reapOnExit } from "../support/orphan-reaper";
+import { freePort } from "../support/free-port";
+import { startRedisServer, type RedisServer } from "../support/redis-server";
 import type { ShopperTokens } from "../support/shopper-tokens";
-import { freePort, startRedisServer, type RedisServer } from "../support/redis-server";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { ApiProcess } from "./api-process";
 

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient, QueryConfig, QueryResultRow } from "pg";
-import { unavailable } from "../errors";
+import { isUnavailable, unavailable } from "../errors";
 import type { StrategyName } from "../issuance/strategy-names";
 import { isCheckViolation, isUniqueViolation, orUnavailable } from "./pg-errors";
 
@@ -74,7 +74,7 @@ export class Ledger {
     try {
       return await work(client, onError);
     } catch (err) {
-      if ((err as { code?: string }).code === "UNAVAILABLE") broken = true;
+      if (isUnavailable(err)) broken = true;
       throw err;
     } finally {
       client.off("error", onError);
@@ -269,6 +269,29 @@ export class Ledger {
       values: [couponId],
     });
     return rows[0];
+  }
+
+  /** How many rows the coupon has: an index-only count on the unique ("couponId", "userId") index. */
+  async rowCount(couponId: number): Promise<number> {
+    const { rows } = await this.run<{ rows: number }>({
+      name: "row-count",
+      text: `SELECT count(*)::int AS rows FROM "UserCoupon" WHERE "couponId" = $1`,
+      values: [couponId],
+    });
+    return rows[0]!.rows;
+  }
+
+  /** Coupons of these strategies whose sale window is open now, newest first, at most `limit`. */
+  async liveCoupons(strategies: readonly StrategyName[], limit: number): Promise<LedgerCoupon[]> {
+    const { rows } = await this.run<LedgerCoupon>({
+      name: "live-coupons",
+      text: `SELECT id, strategy, "startsAt", "endsAt", "totalQuantity", ${LEDGER_TAG} AS tag FROM "Coupon" c
+              WHERE strategy = ANY($1::text[])
+                AND ("startsAt" IS NULL OR "startsAt" <= now()) AND ("endsAt" IS NULL OR "endsAt" > now())
+              ORDER BY id DESC LIMIT $2`,
+      values: [strategies, limit],
+    });
+    return rows;
   }
 
   /** What the hot path needs of a coupon, with the tag of the ledger state it belongs to. */

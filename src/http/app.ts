@@ -29,7 +29,7 @@ export function createApp(deps: AppDeps): Express {
   couponRoutes(app, deps, operator);
   auditRoutes(app, deps, operator);
 
-  app.use((req, _res, next) => next(new AppError("NOT_FOUND", 404, `No route for ${req.method} ${req.path}`)));
+  app.use((req, _res, next) => next(new AppError("NOT_FOUND", `No route for ${req.method} ${req.path}`)));
   app.use(errorHandler());
   return app;
 }

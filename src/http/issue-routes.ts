@@ -39,13 +39,13 @@ export function issueRoutes(app: Express, deps: AppDeps): void {
     const userId = parseUserIdParam(req.params.userId as string);
     ownUser(req, userId);
     const status = await deps.issuance.status(couponId, userId);
-    if (!status) throw new AppError("NOT_REQUESTED", 404, `User ${userId} holds no request for coupon ${couponId}`);
+    if (!status) throw new AppError("NOT_REQUESTED", `User ${userId} holds no request for coupon ${couponId}`);
     res.json({ couponId, userId, ...status });
   });
 
   app.get("/me/coupons", shopper, async (req, res) => {
     const userId = req.shopperId;
-    if (userId === undefined) throw new AppError("NOT_FOUND", 404, "GET /me/coupons needs SHOPPER_AUTH=jwt: without a token there is no \"me\"");
+    if (userId === undefined) throw new AppError("NOT_FOUND", "GET /me/coupons needs SHOPPER_AUTH=jwt: without a token there is no \"me\"");
     const { items, nextCursor } = await page(parsePage(req), (limit, before) => deps.holdings(userId, limit, before));
     res.json({
       userId,
@@ -67,12 +67,12 @@ function sendOutcome(res: Response, couponId: number, userId: string, outcome: I
         .json({ couponId, userId, status: "PENDING" });
       return;
     case "already-issued":
-      return sendProblem(res, 409, "ALREADY_ISSUED", `User ${userId} already holds coupon ${couponId}`);
+      return sendProblem(res, "ALREADY_ISSUED", `User ${userId} already holds coupon ${couponId}`);
     case "sold-out":
-      return sendProblem(res, 409, "SOLD_OUT", `Coupon ${couponId} is sold out`);
+      return sendProblem(res, "SOLD_OUT", `Coupon ${couponId} is sold out`);
     case "not-started":
-      return sendProblem(res, 409, "COUPON_NOT_STARTED", `The sale of coupon ${couponId} has not started`);
+      return sendProblem(res, "COUPON_NOT_STARTED", `The sale of coupon ${couponId} has not started`);
     case "ended":
-      return sendProblem(res, 409, "COUPON_ENDED", `The sale of coupon ${couponId} has ended`);
+      return sendProblem(res, "COUPON_ENDED", `The sale of coupon ${couponId} has ended`);
   }
 }

@@ -17,7 +17,7 @@ export function jsonBody(limitBytes: number) {
     if (length !== undefined && Number(length) > limitBytes) return next(tooLarge(limitBytes));
     const type = req.headers["content-type"];
     if (type === undefined || !JSON_TYPE.test(type)) {
-      return next(new AppError("UNSUPPORTED_MEDIA_TYPE", 415, "Send the body as application/json"));
+      return next(new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json"));
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -37,7 +37,7 @@ export function jsonBody(limitBytes: number) {
       chunks.push(chunk);
     };
     req.on("data", onData);
-    req.on("error", (err) => finish(new AppError("BAD_REQUEST", 400, "The request body could not be read", { cause: err })));
+    req.on("error", (err) => finish(new AppError("BAD_REQUEST", "The request body could not be read", { cause: err })));
     req.on("end", () => {
       if (done) return;
       try {
@@ -45,11 +45,11 @@ export function jsonBody(limitBytes: number) {
         req.body = text.trim() === "" ? undefined : JSON.parse(text);
         finish();
       } catch {
-        finish(new AppError("MALFORMED_JSON", 400, "The request body is not valid JSON"));
+        finish(new AppError("MALFORMED_JSON", "The request body is not valid JSON"));
       }
     });
   };
 }
 
 const tooLarge = (limitBytes: number) =>
-  new AppError("PAYLOAD_TOO_LARGE", 413, `The request body exceeds ${limitBytes} bytes`);
+  new AppError("PAYLOAD_TOO_LARGE", `The request body exceeds ${limitBytes} bytes`);

@@ -1,10 +1,17 @@
-import { DEFAULT_STRATEGY, STRATEGIES } from "../issuance/strategy-names";
+import { z } from "zod";
+import { createCouponBody, issueBody, setLimitBody } from "./validation";
 
 /**
  * The API as OpenAPI 3.1. test/http/openapi.test.ts keeps it true: every
  * documented operation exists and answers only documented statuses, and
  * every route the app serves is documented.
  */
+/** A request body's JSON Schema, generated from the zod schema that parses it, so the two cannot drift. */
+function requestSchema(schema: z.ZodType) {
+  const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+  return jsonSchema;
+}
+
 const problem = (description: string) => ({
   description,
   content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
@@ -213,30 +220,8 @@ export const openApiDocument = {
           errors: { type: "array", items: { type: "object" } },
         },
       },
-      UserId: {
-        oneOf: [
-          { type: "integer", minimum: 1, maximum: 9007199254740991 },
-          { type: "string", pattern: "^[0-9]{1,20}$", description: "Decimal, up to 9223372036854775807" },
-        ],
-      },
-      NewCoupon: {
-        type: "object",
-        additionalProperties: false,
-        required: ["name", "totalQuantity"],
-        properties: {
-          name: { type: "string", minLength: 1, maxLength: 100 },
-          totalQuantity: { type: "integer", minimum: 1, maximum: 10000000 },
-          strategy: { enum: [...STRATEGIES], default: DEFAULT_STRATEGY },
-          startsAt: { type: "string", format: "date-time" },
-          endsAt: { type: "string", format: "date-time" },
-        },
-      },
-      NewLimit: {
-        type: "object",
-        additionalProperties: false,
-        required: ["totalQuantity"],
-        properties: { totalQuantity: { type: "integer", minimum: 1, maximum: 10000000 } },
-      },
+      NewCoupon: requestSchema(createCouponBody),
+      NewLimit: requestSchema(setLimitBody),
       Coupon: {
         type: "object",
         properties: {
@@ -253,10 +238,8 @@ export const openApiDocument = {
         },
       },
       IssueRequest: {
-        type: "object",
-        additionalProperties: false,
-        description: "userId is required with SHOPPER_AUTH=none; with jwt it may be left out, and if given must be the token's sub",
-        properties: { userId: { $ref: "#/components/schemas/UserId" } },
+        ...requestSchema(issueBody),
+        description: "As SHOPPER_AUTH=none wants it. With jwt the body, or its userId, may be left out; a userId given must be the token's sub",
       },
       Issuance: {
         type: "object",

@@ -54,14 +54,14 @@ async function jwtOperator(verifier: TokenVerifier, token: string): Promise<stri
     throw err instanceof AppError && err.status === 401 ? unauthorized(err.message) : err;
   });
   const scopes = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
-  if (!scopes.includes(ADMIN_SCOPE)) throw new AppError("INSUFFICIENT_SCOPE", 403, `Operator routes need a token with the ${ADMIN_SCOPE} scope`);
+  if (!scopes.includes(ADMIN_SCOPE)) throw new AppError("INSUFFICIENT_SCOPE", `Operator routes need a token with the ${ADMIN_SCOPE} scope`);
   if (typeof claims.sub !== "string" || claims.sub.length === 0 || claims.sub.length > 200) {
     throw unauthorized("An operator token's sub must name the operator (1 to 200 characters)");
   }
   return `jwt:${claims.sub}`;
 }
 
-const unauthorized = (detail: string) => new AppError("UNAUTHORIZED", 401, detail);
+const unauthorized = (detail: string) => new AppError("UNAUTHORIZED", detail);
 
 /** Who is acting on an operator route, and in which request: what the audit trail records. */
 export function actorOf(req: Request): Actor {

@@ -16,7 +16,7 @@ export function opsRoutes(app: Express, deps: AppDeps): void {
       return;
     }
     res.setHeader("Retry-After", "1");
-    sendProblem(res, 503, "UNAVAILABLE", "A dependency is unreachable", { checks });
+    sendProblem(res, "UNAVAILABLE", "A dependency is unreachable", { checks });
   });
 
   app.get("/metrics", async (req, res) => {
@@ -28,7 +28,7 @@ export function opsRoutes(app: Express, deps: AppDeps): void {
       // partial sum would look like counters going backwards, so no answer instead.
       req.log.warn({ err: (err as Error).message }, "metrics unavailable");
       res.setHeader("Retry-After", "1");
-      sendProblem(res, 503, "UNAVAILABLE", "Metrics could not be gathered from every worker");
+      sendProblem(res, "UNAVAILABLE", "Metrics could not be gathered from every worker");
       return;
     }
     res.type(deps.metrics.registry.contentType).send(text);

@@ -43,7 +43,7 @@ export function parsePage(req: Request): PageRequest {
   }
   const parsed = query.safeParse(given);
   if (!parsed.success) errors.push(...parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
-  if (!parsed.success || errors.length) throw new AppError("VALIDATION_FAILED", 400, "The query string is invalid", { extra: { errors } });
+  if (!parsed.success || errors.length) throw new AppError("VALIDATION_FAILED", "The query string is invalid", { extra: { errors } });
   return { limit: parsed.data.limit ?? DEFAULT_PAGE, before: parsed.data.cursor };
 }
 

@@ -40,7 +40,7 @@ async function spend(limiter: RateLimiterMemory, key: string, who: string): Prom
     await limiter.consume(key);
   } catch (refused) {
     if (!(refused instanceof RateLimiterRes)) throw refused;
-    throw new AppError("RATE_LIMITED", 429, `Too many requests from ${who}; try again after Retry-After seconds`, {
+    throw new AppError("RATE_LIMITED", `Too many requests from ${who}; try again after Retry-After seconds`, {
       retryAfterSeconds: Math.max(1, Math.ceil(refused.msBeforeNext / 1000)),
     });
   }

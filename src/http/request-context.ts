@@ -1,6 +1,7 @@
 import type { Express, NextFunction, Request, Response } from "express";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
+import { PROBLEM_CODE } from "./problem";
 
 declare module "express-serve-static-core" {
   interface Request {
@@ -15,9 +16,10 @@ const childLogger = Symbol("childLogger");
 
 /**
  * Per request: an id (the caller's X-Request-Id if sane, else our own),
- * security headers, and one access-log line and latency observation when the
- * response is done. The request's child logger is made only if something
- * logs through it: most requests never do.
+ * security headers, and when the response is done one access-log line, a
+ * latency observation and, for a problem answer, a count of its code. The
+ * request's child logger is made only if something logs through it: most
+ * requests never do.
  */
 export function requestContext(app: Express, logger: Logger, metrics: Metrics) {
   Object.defineProperty(app.request, "log", {
@@ -41,6 +43,8 @@ export function requestContext(app: Express, logger: Logger, metrics: Metrics) {
       const ms = performance.now() - started;
       const route = req.route ? req.baseUrl + String(req.route.path) : "unmatched";
       metrics.httpDuration.observe({ method: req.method, route, status: res.statusCode }, ms / 1000);
+      const code = res.locals[PROBLEM_CODE] as string | undefined;
+      if (code) metrics.problems.inc({ method: req.method, route, code });
       if (logger.isLevelEnabled("info")) {
         logger.info({ reqId: id, method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "request");
       }

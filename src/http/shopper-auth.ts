@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { z } from "zod";
 import { AppError } from "../errors";
-import { bearerToken, tokenRefused, type TokenVerifier } from "./token-verifier";
+import { bearerToken, type TokenVerifier } from "./token-verifier";
 import { canonicalUserId, issueBody, parseBody, userId } from "./validation";
 
 declare module "express-serve-static-core" {
@@ -22,7 +22,7 @@ export function shopperAuth(verifier: TokenVerifier | undefined) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     const claims = await verifier.verify(bearerToken(req.headers.authorization));
     const id = typeof claims.sub === "string" ? canonicalUserId(claims.sub) : undefined;
-    if (id === undefined) throw tokenRefused("TOKEN_SUBJECT_INVALID", "The bearer token's sub must be a positive 64-bit integer in decimal");
+    if (id === undefined) throw new AppError("TOKEN_SUBJECT_INVALID", "The bearer token's sub must be a positive 64-bit integer in decimal");
     req.shopperId = id;
     next();
   };
@@ -42,6 +42,6 @@ export function issuingUser(req: Request): string {
 /** A shopper acts and reads only as themselves: a user other than the token's subject is 403. */
 export function ownUser(req: Request, userId: string): void {
   if (req.shopperId !== undefined && req.shopperId !== userId) {
-    throw new AppError("USER_MISMATCH", 403, "This request names another user than the bearer token's subject");
+    throw new AppError("USER_MISMATCH", "This request names another user than the bearer token's subject");
   }
 }

@@ -93,8 +93,6 @@ const INVALID = new Set([
   "ERR_JWKS_MULTIPLE_MATCHING_KEYS",
 ]);
 
-export const tokenRefused = (code: string, detail: string) => new AppError(code, 401, detail);
-
 /**
  * A token's fault is a 401 with a stable code. A JWKS that cannot be
  * fetched or read is ours (or the provider's): 503, the shopper may retry,
@@ -102,16 +100,16 @@ export const tokenRefused = (code: string, detail: string) => new AppError(code,
  */
 function tokenError(err: unknown, remote: boolean): AppError {
   const code = (err as { code?: unknown })?.code;
-  if (code === "ERR_JWT_EXPIRED") return tokenRefused("TOKEN_EXPIRED", "The bearer token has expired");
+  if (code === "ERR_JWT_EXPIRED") return new AppError("TOKEN_EXPIRED", "The bearer token has expired");
   if (code === "ERR_JWT_CLAIM_VALIDATION_FAILED") {
     const claim = (err as { claim?: string }).claim;
-    if (claim === "nbf") return tokenRefused("TOKEN_NOT_YET_VALID", "The bearer token is not valid yet (nbf)");
-    if (claim === "sub") return tokenRefused("TOKEN_SUBJECT_INVALID", "The bearer token names no subject (sub)");
-    return tokenRefused("TOKEN_CLAIM_INVALID", `The bearer token's "${claim}" claim is missing or not accepted here`);
+    if (claim === "nbf") return new AppError("TOKEN_NOT_YET_VALID", "The bearer token is not valid yet (nbf)");
+    if (claim === "sub") return new AppError("TOKEN_SUBJECT_INVALID", "The bearer token names no subject (sub)");
+    return new AppError("TOKEN_CLAIM_INVALID", `The bearer token's "${claim}" claim is missing or not accepted here`);
   }
-  if (typeof code === "string" && INVALID.has(code)) return tokenRefused("TOKEN_INVALID", "The bearer token is not a valid token for this service");
+  if (typeof code === "string" && INVALID.has(code)) return new AppError("TOKEN_INVALID", "The bearer token is not a valid token for this service");
   if (remote) {
-    return new AppError("UNAVAILABLE", 503, "The identity provider's keys could not be fetched; try again shortly", { retryAfterSeconds: 1, cause: err });
+    return new AppError("UNAVAILABLE", "The identity provider's keys could not be fetched; try again shortly", { retryAfterSeconds: 1, cause: err });
   }
   throw err;
 }
@@ -122,7 +120,7 @@ function tokenError(err: unknown, remote: boolean): AppError {
  */
 export function bearerToken(header: string | undefined): string {
   const m = header === undefined ? null : /^Bearer +(\S+) *$/i.exec(header);
-  if (!m) throw tokenRefused("TOKEN_MISSING", "Send Authorization: Bearer <token>");
-  if (m[1]!.length > MAX_TOKEN_BYTES) throw tokenRefused("TOKEN_TOO_LARGE", `The bearer token is over ${MAX_TOKEN_BYTES} bytes`);
+  if (!m) throw new AppError("TOKEN_MISSING", "Send Authorization: Bearer <token>");
+  if (m[1]!.length > MAX_TOKEN_BYTES) throw new AppError("TOKEN_TOO_LARGE", `The bearer token is over ${MAX_TOKEN_BYTES} bytes`);
   return m[1]!;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AppError } from "../errors";
+import { AppError, couponNotFound } from "../errors";
 import { DEFAULT_STRATEGY, STRATEGIES } from "../issuance/strategy-names";
 
 const MAX_INT4 = 2_147_483_647;
@@ -7,10 +7,10 @@ const MAX_INT8 = 9_223_372_036_854_775_807n;
 
 /** A coupon id is a positive integer. Non-numbers are 400; numbers no coupon can have are 404. */
 export function parseCouponId(raw: string): number {
-  if (!/^\d+$/.test(raw)) throw new AppError("INVALID_COUPON_ID", 400, "couponId must be a positive integer");
+  if (!/^\d+$/.test(raw)) throw new AppError("INVALID_COUPON_ID", "couponId must be a positive integer");
   const id = Number(raw);
-  if (id === 0) throw new AppError("INVALID_COUPON_ID", 400, "couponId must be a positive integer");
-  if (id > MAX_INT4) throw new AppError("COUPON_NOT_FOUND", 404, `Coupon ${raw} does not exist`);
+  if (id === 0) throw new AppError("INVALID_COUPON_ID", "couponId must be a positive integer");
+  if (id > MAX_INT4) throw couponNotFound(raw);
   return id;
 }
 
@@ -36,9 +36,17 @@ export function parseUserIdParam(raw: string): string {
 }
 
 const invalidUserId = () =>
-  new AppError("INVALID_USER_ID", 400, "userId must be a positive 64-bit integer (a JSON number or a decimal string)");
+  new AppError("INVALID_USER_ID", "userId must be a positive 64-bit integer (a JSON number or a decimal string)");
 
-export const userId = z.unknown().transform((v, ctx) => {
+/** Documented for OpenAPI by hand: what it accepts is checked by canonicalUserId, not by a zod type. */
+const userIdInput = z.unknown().meta({
+  oneOf: [
+    { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+    { type: "string", pattern: "^[0-9]{1,20}$", description: "Decimal, up to 9223372036854775807" },
+  ],
+});
+
+export const userId = userIdInput.transform((v, ctx) => {
   const id = canonicalUserId(v);
   if (id === undefined) {
     ctx.addIssue({ code: "custom", message: "must be a positive 64-bit integer (a JSON number or a decimal string)" });
@@ -71,7 +79,7 @@ export const setLimitBody = z.strictObject({ totalQuantity: quantity });
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
-  throw new AppError("VALIDATION_FAILED", 400, "The request body is invalid", {
+  throw new AppError("VALIDATION_FAILED", "The request body is invalid", {
     extra: { errors: result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) },
   });
 }

@@ -1,10 +1,10 @@
-import { AppError, notFound, rethrowAsUnavailable } from "../errors";
+import { AppError, couponNotFound, rethrowAsUnavailable } from "../errors";
 import type { Actor, AuditEntry, AuditLog } from "../db/audit-log";
 import type { Coupon, CouponRepository, NewCoupon } from "../db/coupon-repository";
 import type { Ledger } from "../db/ledger";
 import type { CouponCatalog } from "./coupon-catalog";
-import { forEachPage } from "./pages";
-import type { RedisCouponState } from "./redis-coupon-state";
+import { forEachPage } from "../db/pages";
+import type { CouponStore } from "../coupon-store/coupon-store";
 import type { StrategySet } from "./issuance-service";
 import type { CouponRef } from "./types";
 
@@ -34,7 +34,7 @@ export class CouponAdmin {
     private readonly repo: CouponRepository,
     private readonly ledger: Ledger,
     private readonly catalog: CouponCatalog,
-    private readonly redisState: RedisCouponState,
+    private readonly store: CouponStore,
     private readonly strategies: StrategySet,
     private readonly audit: AuditLog,
   ) {}
@@ -61,7 +61,7 @@ export class CouponAdmin {
 
   async get(id: number): Promise<Coupon> {
     const coupon = await this.repo.find(id);
-    if (!coupon) throw notFound("COUPON_NOT_FOUND", `Coupon ${id} does not exist`);
+    if (!coupon) throw couponNotFound(id);
     return coupon;
   }
 
@@ -76,7 +76,7 @@ export class CouponAdmin {
     const ref = await this.ref(id);
     const usesRedis = this.strategies[coupon.strategy].usesRedis;
     if (usesRedis && limit < coupon.totalQuantity) {
-      const admitted = await this.redisState.setLimit(ref, limit).catch(redisDown);
+      const admitted = await this.store.setLimit(ref, limit).catch(redisDown);
       if (admitted !== undefined) throw limitBelowIssued(limit, admitted);
     }
     const result = await this.audit.transaction(async (tx) => {
@@ -86,12 +86,12 @@ export class CouponAdmin {
       }
       return r;
     });
-    if (!result) throw notFound("COUPON_NOT_FOUND", `Coupon ${id} does not exist`);
+    if (!result) throw couponNotFound(id);
     if (!result.ok) {
-      if (usesRedis) await this.redisState.setLimit(ref, coupon.totalQuantity).catch(redisDown);
+      if (usesRedis) await this.store.setLimit(ref, coupon.totalQuantity).catch(redisDown);
       throw limitBelowIssued(limit, result.issuedCount);
     }
-    if (usesRedis && limit >= coupon.totalQuantity) await this.redisState.setLimit(ref, limit).catch(redisDown);
+    if (usesRedis && limit >= coupon.totalQuantity) await this.store.setLimit(ref, limit).catch(redisDown);
     return result.coupon;
   }
 
@@ -112,17 +112,17 @@ export class CouponAdmin {
       return { ...base, postgres, counterMismatch: rows !== coupon.issuedCount, ...none };
     }
     const ref = await this.ref(id);
-    const [snapshot, waiting] = await Promise.all([this.redisState.snapshot(ref), this.redisState.waitingUserIds(id)]).catch(redisDown);
+    const [snapshot, waiting] = await Promise.all([this.store.snapshot(ref), this.store.waitingUserIds(id)]).catch(redisDown);
     const missing = new Sample();
     let rows = 0;
     // Each page is checked against Redis while the next one is read from PostgreSQL.
     await forEachPage(this.ledger.issuedUserIds(id), async (page) => {
       rows += page.length;
-      const known = snapshot.loaded ? await this.redisState.admittedAmong(id, page).catch(redisDown) : [];
+      const known = snapshot.loaded ? await this.store.admittedAmong(id, page).catch(redisDown) : [];
       const absent = page.filter((_, i) => !known[i]);
       for (const u of absent) missing.add(u);
       // Repairs only add row holders, never replace the set, so no shopper's place is lost mid-sale.
-      if (!dryRun && snapshot.loaded && absent.length) await this.redisState.addMembers(id, absent).catch(redisDown);
+      if (!dryRun && snapshot.loaded && absent.length) await this.store.addAdmitted(id, absent).catch(redisDown);
     });
     const extra = new Sample();
     // Every row found above is a member. If the set, counted now, has no
@@ -133,7 +133,7 @@ export class CouponAdmin {
     // live sale, rows committed while we read, strays) takes the scan. The
     // row count alone is not enough: a stray plus a missing row add up to it.
     const found = rows - missing.count;
-    const admittedNow = snapshot.loaded ? await this.redisState.admittedCount(id).catch(redisDown) : 0;
+    const admittedNow = snapshot.loaded ? await this.store.admittedCount(id).catch(redisDown) : 0;
     if (snapshot.loaded && admittedNow !== found) {
       await this.removeStrays(id, waiting, dryRun, extra).catch(redisDown);
     }
@@ -142,8 +142,8 @@ export class CouponAdmin {
     const postgres = { totalQuantity: counts.totalQuantity, issuedCount: counts.issuedCount, rows };
     const limitMismatch = snapshot.loaded && snapshot.limit !== counts.totalQuantity;
     const differs = !snapshot.loaded || missing.count > 0 || extra.count > 0 || limitMismatch;
-    if (!dryRun && !snapshot.loaded) await this.redisState.ensureLoaded(id);
-    if (!dryRun && limitMismatch) await this.redisState.setLimit(ref, counts.totalQuantity).catch(redisDown);
+    if (!dryRun && !snapshot.loaded) await this.store.ensureLoaded(id);
+    if (!dryRun && limitMismatch) await this.store.setLimit(ref, counts.totalQuantity).catch(redisDown);
     const repaired = differs && !dryRun;
     if (repaired) {
       const before = { loaded: snapshot.loaded, limit: snapshot.limit ?? null, admitted: snapshot.admitted };
@@ -170,21 +170,21 @@ export class CouponAdmin {
    * its page was read. Unless dryRun, they are removed (if still not held).
    */
   private async removeStrays(id: number, waiting: ReadonlySet<string>, dryRun: boolean, found: Sample): Promise<void> {
-    const staging = await this.redisState.stageLedger(id);
+    const staging = await this.store.stageLedger(id);
     try {
-      for await (const absent of this.redisState.admittedNotIn(id, staging)) {
+      for await (const absent of this.store.admittedNotIn(id, staging)) {
         const strays = await this.ledger.withoutRows(id, absent.filter((u) => !waiting.has(u)));
-        if (!dryRun) await this.redisState.dropStrays(id, strays);
+        if (!dryRun) await this.store.dropStrays(id, strays);
         for (const u of strays) found.add(u);
       }
     } finally {
-      await this.redisState.discard(staging);
+      await this.store.discard(staging);
     }
   }
 
   private async ref(id: number): Promise<CouponRef> {
     const ref = await this.catalog.get(id);
-    if (!ref) throw notFound("COUPON_NOT_FOUND", `Coupon ${id} does not exist`);
+    if (!ref) throw couponNotFound(id);
     return ref;
   }
 
@@ -208,6 +208,6 @@ class Sample {
 const settings = (c: Coupon) => ({ name: c.name, strategy: c.strategy, totalQuantity: c.totalQuantity, startsAt: c.startsAt, endsAt: c.endsAt });
 
 const limitBelowIssued = (limit: number, issued: number) =>
-  new AppError("LIMIT_BELOW_ISSUED", 409, `Cannot set the limit to ${limit}: ${issued} are already issued or admitted`);
+  new AppError("LIMIT_BELOW_ISSUED", `Cannot set the limit to ${limit}: ${issued} are already issued or admitted`);
 
 const redisDown = rethrowAsUnavailable("Redis");

@@ -1,7 +1,6 @@
 import { LIMIT_REACHED, type Ledger } from "../db/ledger";
 import type { Logger } from "../logger";
-import type { RedisClient } from "../redis/client";
-import { couponKeys, HOLD_COUPONS_KEY } from "./coupon-keys";
+import type { HoldStore } from "../coupon-store/hold-store";
 
 export interface HoldSweeperOptions {
   /** How long a parked hold waits before a sweeper settles it (its owner may settle it first). */
@@ -36,7 +35,7 @@ export class HoldSweeper {
   private running: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly holds: HoldStore,
     private readonly ledger: Ledger,
     private readonly logger: Logger,
     private readonly events: HoldSweeperEvents,
@@ -56,7 +55,7 @@ export class HoldSweeper {
     this.known.add(couponId);
     // At once, so the others can settle our holds should we die before our
     // next tick; if it fails, the tick writes it.
-    this.redis.sadd(HOLD_COUPONS_KEY, String(couponId)).catch(() => undefined);
+    this.holds.registry.add([couponId]).catch(() => undefined);
   }
 
   /**
@@ -66,14 +65,13 @@ export class HoldSweeper {
    * whose admitted set gains members only after their rows commit.
    */
   async park(couponId: number, userIds: readonly string[], countPlaces: boolean): Promise<void> {
-    const keys = couponKeys(couponId);
     this.register(couponId);
-    await this.redis.holdPlaces(keys.issued, keys.holds, this.options.holdMs, countPlaces ? 1 : 0, ...userIds);
+    await this.holds.park(couponId, userIds, this.options.holdMs, countPlaces);
   }
 
   /** Whether the shopper holds a place whose row is not settled yet. */
-  async isHeld(couponId: number, userId: string): Promise<boolean> {
-    return (await this.redis.zscore(couponKeys(couponId).holds, userId)) !== null;
+  isHeld(couponId: number, userId: string): Promise<boolean> {
+    return this.holds.isHeld(couponId, userId);
   }
 
   async close(): Promise<void> {
@@ -85,28 +83,26 @@ export class HoldSweeper {
   async tick(): Promise<void> {
     try {
       // Written every tick, not once: a Redis that lost its data lost the registry too.
-      if (this.known.size) await this.redis.sadd(HOLD_COUPONS_KEY, ...[...this.known].map(String));
-      const ids = await this.redis.smembers(HOLD_COUPONS_KEY);
-      for (const id of ids) await this.sweep(Number(id));
+      await this.holds.registry.add([...this.known]);
+      for (const id of await this.holds.registry.members()) await this.sweep(id);
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, "hold sweep failed; retrying next tick");
     }
   }
 
   private async sweep(couponId: number): Promise<void> {
-    const keys = couponKeys(couponId);
     for (;;) {
-      const expired = await this.redis.expiredHolds(keys.holds, this.options.batchSize);
+      const expired = await this.holds.expired(couponId, this.options.batchSize);
       if (expired.length === 0) return;
       const results = await this.ledger.issueInOrder(couponId, expired);
       const refused = expired.filter((u) => results.get(u) === "sold-out");
       const written = expired.filter((u) => results.get(u) !== "sold-out");
       if (refused.length) {
         await this.ledger.recordRejections(couponId, refused, LIMIT_REACHED);
-        await this.redis.releaseHolds(keys.issued, keys.holds, ...refused);
+        await this.holds.release(couponId, refused);
         this.events.drift(couponId);
       }
-      if (written.length) await this.redis.zrem(keys.holds, ...written);
+      await this.holds.confirm(couponId, written);
       this.events.settled(written.length, refused.length);
       this.logger.warn({ couponId, written: written.length, refused: refused.length }, "settled admissions their callers did not confirm");
       if (expired.length < this.options.batchSize) return;

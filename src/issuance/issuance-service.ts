@@ -1,4 +1,4 @@
-import { isUnavailable, notFound } from "../errors";
+import { isUnavailable, couponNotFound } from "../errors";
 import type { Metrics } from "../metrics";
 import type { CouponCatalog } from "./coupon-catalog";
 import type { StrategyName } from "./strategy-names";
@@ -59,7 +59,7 @@ export class IssuanceService {
 
   private async coupon(couponId: number): Promise<CouponRef> {
     const coupon = await this.catalog.get(couponId);
-    if (!coupon) throw notFound("COUPON_NOT_FOUND", `Coupon ${couponId} does not exist`);
+    if (!coupon) throw couponNotFound(couponId);
     return coupon;
   }
 

@@ -1,16 +1,12 @@
 import { busy, isAmbiguousWrite, unavailable } from "../errors";
 import type { Ledger, SingleIssueResult } from "../db/ledger";
 import { LockTimeoutError, LockUnavailableError, type DistributedLock, type HeldLock } from "../lock";
-import type { RedisClient } from "../redis/client";
-import { couponKeys } from "./coupon-keys";
-import type { RedisCouponState } from "./redis-coupon-state";
+import type { CouponStore } from "../coupon-store/coupon-store";
 import type { HoldSweeper } from "./hold-sweeper";
 import { statusWithHolds } from "./row-status";
 import type { UncertainWrites } from "./uncertain-writes";
 import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
 
-const ROOM = 1;
-const DUPLICATE = 2;
 const MAX_BATCH = 500;
 
 export interface LockStrategyOptions {
@@ -48,9 +44,8 @@ export class LockStrategy implements IssuanceStrategy {
   private readonly queues = new Map<number, Waiter[]>();
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly store: CouponStore,
     private readonly ledger: Ledger,
-    private readonly state: RedisCouponState,
     private readonly lock: DistributedLock,
     private readonly options: LockStrategyOptions,
     private readonly uncertain: UncertainWrites,
@@ -58,11 +53,10 @@ export class LockStrategy implements IssuanceStrategy {
   ) {}
 
   async issue(coupon: CouponRef, userId: string): Promise<IssueOutcome> {
-    const k = couponKeys(coupon.id);
     // Reads only: when Redis does not answer, nothing has changed and 503 is the truth.
-    const fast = await this.state.admit(coupon, (tag) => this.redis.checkAdmission(k.meta, k.issued, userId, tag));
-    if (fast === DUPLICATE) return ALREADY_ISSUED;
-    if (fast !== ROOM) return SOLD_OUT;
+    const fast = await this.store.checkAdmission(coupon, userId);
+    if (fast === "duplicate") return ALREADY_ISSUED;
+    if (fast === "sold-out") return SOLD_OUT;
     return new Promise((resolve, reject) => {
       const queue = this.queues.get(coupon.id);
       if (queue) return void queue.push({ userId, resolve, reject });
@@ -112,12 +106,11 @@ export class LockStrategy implements IssuanceStrategy {
 
   private async critical(coupon: CouponRef, batch: readonly Waiter[], held: HeldLock): Promise<Map<string, Decision>> {
     const couponId = coupon.id;
-    const k = couponKeys(couponId);
     const users = [...new Set(batch.map((w) => w.userId))];
-    const [room, ...issued] = (await this.state.admit(coupon, (tag) => this.redis.checkAdmissions(k.meta, k.issued, tag, ...users))) as number[];
+    const { room, admitted } = await this.store.checkAdmissions(coupon, users);
     const decided = new Map<string, Decision>();
-    const candidates = users.filter((u, i) => (issued[i] ? (decided.set(u, ALREADY_ISSUED), false) : true));
-    const winners = candidates.slice(0, Math.max(0, room!));
+    const candidates = users.filter((u, i) => (admitted[i] ? (decided.set(u, ALREADY_ISSUED), false) : true));
+    const winners = candidates.slice(0, Math.max(0, room));
     for (const u of candidates.slice(winners.length)) decided.set(u, SOLD_OUT);
     if (winners.length === 0) return decided;
 
@@ -127,7 +120,7 @@ export class LockStrategy implements IssuanceStrategy {
     // Settled uncertain writes told Redis themselves.
     const holders = winners.filter((u) => written.get(u) === "issued" || written.get(u) === "duplicate");
     // Redis learns the holders only now that their rows have committed.
-    if (holders.length) await this.redis.sadd(k.issued, ...holders).catch(() => this.state.repairSoon(couponId));
+    if (holders.length) await this.store.addAdmitted(couponId, holders).catch(() => this.store.repairSoon(couponId));
     for (const u of winners) decided.set(u, this.decide(couponId, written.get(u) ?? "fenced"));
     return decided;
   }
@@ -144,7 +137,7 @@ export class LockStrategy implements IssuanceStrategy {
           couponId,
           u,
           async (final) => {
-            if (final !== "sold-out") await this.redis.sadd(couponKeys(couponId).issued, u);
+            if (final !== "sold-out") await this.store.addAdmitted(couponId, [u]);
           },
           () => this.holds.park(couponId, [u], true),
         ),
@@ -159,7 +152,7 @@ export class LockStrategy implements IssuanceStrategy {
     // Nothing of theirs was written: they may simply try again.
     if (result === "fenced") return busy();
     // "sold-out" or "duplicate" here means Redis had drifted from the ledger.
-    if (result !== "issued") this.state.repairSoon(couponId);
+    if (result !== "issued") this.store.repairSoon(couponId);
     return result === "issued" ? ISSUED : result === "duplicate" ? ALREADY_ISSUED : SOLD_OUT;
   }
 

@@ -1,16 +1,11 @@
 import type { Ledger } from "../db/ledger";
 import type { Logger } from "../logger";
-import type { RedisClient } from "../redis/client";
-import { couponKeys } from "./coupon-keys";
 import type { GroupCommit } from "./group-commit";
 import type { HoldSweeper } from "./hold-sweeper";
-import { OUTCOME_UNKNOWN, type RedisCouponState } from "./redis-coupon-state";
+import { OUTCOME_UNKNOWN, type CouponStore } from "../coupon-store/coupon-store";
+import type { HoldStore } from "../coupon-store/hold-store";
 import { statusWithHolds } from "./row-status";
 import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStatus, type IssuanceStrategy, type IssueOutcome } from "./types";
-
-const ADMITTED = 1;
-const DUPLICATE = 2;
-const SOLD_OUT_CODE = 3;
 
 /**
  * One Lua script decides admission (membership, limit, add, re-verify) in a
@@ -27,9 +22,9 @@ export class RedisSetStrategy implements IssuanceStrategy {
   readonly usesRedis = true;
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly store: CouponStore,
+    private readonly holds: HoldStore,
     private readonly ledger: Ledger,
-    private readonly state: RedisCouponState,
     private readonly commit: GroupCommit,
     private readonly sweeper: HoldSweeper,
     private readonly logger: Logger,
@@ -38,24 +33,19 @@ export class RedisSetStrategy implements IssuanceStrategy {
 
   async issue(coupon: CouponRef, userId: string): Promise<IssueOutcome> {
     this.sweeper.register(coupon.id);
-    const code = await this.admit(coupon, userId);
+    const admission = await this.store.admitHold(coupon, userId, this.holdMs);
     // Sent but unanswered: Redis may run it late. If it does, the hold is
     // settled by a sweeper and the status route tells the shopper.
-    if (code === OUTCOME_UNKNOWN) return PENDING;
-    if (code === DUPLICATE) return ALREADY_ISSUED;
-    if (code === SOLD_OUT_CODE) return SOLD_OUT;
-    // ADMITTED (1), or HELD (4) by an earlier request of theirs: writing is idempotent.
-    return this.persist(coupon.id, userId, code === ADMITTED);
+    if (admission === OUTCOME_UNKNOWN) return PENDING;
+    if (admission === "duplicate") return ALREADY_ISSUED;
+    if (admission === "sold-out") return SOLD_OUT;
+    // Admitted now, or held by an earlier request of theirs: writing is idempotent.
+    return this.persist(coupon.id, userId, admission === "admitted");
   }
 
   /** ISSUED or REJECTED from the ledger; PENDING while a hold waits for its row. */
   status(coupon: CouponRef, userId: string): Promise<IssuanceStatus | undefined> {
     return statusWithHolds(this.ledger, this.sweeper, coupon.id, userId);
-  }
-
-  private admit(coupon: CouponRef, userId: string) {
-    const k = couponKeys(coupon.id);
-    return this.state.admitWrite(coupon, (tag) => this.redis.issueRedisSet(k.meta, k.issued, k.holds, userId, tag, this.holdMs));
   }
 
   private async persist(couponId: number, userId: string, admittedNow: boolean): Promise<IssueOutcome> {
@@ -68,19 +58,18 @@ export class RedisSetStrategy implements IssuanceStrategy {
       this.logger.debug({ couponId, userId, err: (err as Error).message }, "write unsettled; answered PENDING");
       return PENDING;
     }
-    const keys = couponKeys(couponId);
     if (result === "sold-out") {
       // PostgreSQL refused: Redis admitted past the ledger's limit (e.g. while
       // it was being rebuilt). The ledger wins; give the place back. If that
       // cannot be confirmed, a sweeper will meet the same refusal.
-      this.state.repairSoon(couponId);
-      const released = await this.redis.releaseHolds(keys.issued, keys.holds, userId).then(() => true, () => false);
+      this.store.repairSoon(couponId);
+      const released = await this.holds.release(couponId, [userId]).then(() => true, () => false);
       return released ? SOLD_OUT : PENDING;
     }
     // Confirming is best effort: an unconfirmed hold is found written by a sweeper.
-    this.redis.zrem(keys.holds, userId).catch(() => undefined);
+    this.holds.confirm(couponId, [userId]).catch(() => undefined);
     if (result === "issued") return ISSUED;
-    if (admittedNow) this.state.repairSoon(couponId); // Redis had lost this member; it has it again now.
+    if (admittedNow) this.store.repairSoon(couponId); // Redis had lost this member; it has it again now.
     return ALREADY_ISSUED;
   }
 }

@@ -1,5 +1,5 @@
 import { LIMIT_REACHED, type Ledger } from "../db/ledger";
-import { isAmbiguousWrite } from "../errors";
+import { isUnavailable } from "../errors";
 import type { Logger } from "../logger";
 
 export type FinalWrite = "issued" | "duplicate" | "sold-out";
@@ -91,7 +91,7 @@ export class UncertainWrites {
     try {
       return (await this.ledger.issueOne(couponId, userId)) as FinalWrite;
     } catch (err) {
-      if (isAmbiguousWrite(err) || (err as { code?: string }).code === "UNAVAILABLE") return undefined;
+      if (isUnavailable(err, "PostgreSQL")) return undefined;
       throw err;
     }
   }

@@ -1,13 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { channelName, type RedisClient } from "../redis/client";
-import { defineLuaCommands } from "../redis/scripts";
 import { backoffMs } from "./backoff";
 import { LockArgumentError, LockClosedError, LockLostError, LockTimeoutError, type LockUnavailableError } from "./errors";
 import { lockKeys, type LockKeys } from "./keys";
 import { LockMetrics, type LockMode } from "./metrics";
 import { leaseEnd, ownerVerdict, quorumOf, rejections, type NodeReplies } from "./quorum";
+import { prefixedChannel, type RedisConnection } from "./redis-connection";
 import { ReleaseNotifier, type ReleaseListener } from "./release-notifier";
-import { lockScripts } from "./scripts";
+import { defineLockCommands } from "./scripts";
 import type { AcquireOptions, DistributedLock, HeldLock, LockOptions } from "./types";
 import { Watchdog } from "./watchdog";
 
@@ -50,16 +49,15 @@ export abstract class LockBase implements DistributedLock {
   private closed = false;
 
   protected constructor(
-    protected readonly nodes: readonly RedisClient[],
+    protected readonly nodes: readonly RedisConnection[],
     mode: LockMode,
     options: LockOptions,
   ) {
     const first = nodes[0];
     if (!first) throw new LockArgumentError("a lock needs at least one Redis client");
-    for (const node of nodes) defineLuaCommands(node, lockScripts);
+    for (const node of nodes) defineLockCommands(node);
     this.quorum = quorumOf(nodes.length);
-    // ioredis prefixes keys but not pub/sub channels; channels carry the prefix by hand.
-    this.channelPrefix = channelName(first, "");
+    this.channelPrefix = prefixedChannel(first, "");
     this.retryBaseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
     this.retryCapMs = options.retryCapMs ?? DEFAULT_RETRY_CAP_MS;
     this.onError = options.onError ?? ((err) => process.emitWarning(err instanceof Error ? err : String(err)));
@@ -148,12 +146,12 @@ export abstract class LockBase implements DistributedLock {
     await this.notifier.close();
   }
 
-  protected onNodes<T>(call: (node: RedisClient) => Promise<T>): Promise<NodeReplies<T>> {
+  protected onNodes<T>(call: (node: RedisConnection) => Promise<T>): Promise<NodeReplies<T>> {
     return Promise.allSettled(this.nodes.map(call));
   }
 
   /** Deletes what a failed try left behind, so others need not wait for its lease to end. */
-  protected async abandon(keys: LockKeys, token: string, nodes: readonly RedisClient[] = this.nodes): Promise<void> {
+  protected async abandon(keys: LockKeys, token: string, nodes: readonly RedisConnection[] = this.nodes): Promise<void> {
     const replies = await Promise.allSettled(nodes.map((node) => node.releaseLock(keys.lock, token, keys.channel)));
     for (const err of rejections(replies)) this.onError(err);
   }

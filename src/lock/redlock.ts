@@ -1,4 +1,4 @@
-import type { RedisClient } from "../redis/client";
+import type { RedisConnection } from "./redis-connection";
 import type { LockKeys } from "./keys";
 import { LockBase, type Attempt, type Miss } from "./lock-base";
 import { quorumUnreachable, unavailable, type NodeReplies } from "./quorum";
@@ -43,7 +43,7 @@ import type { LockOptions } from "./types";
  * gap, as Redlock's own advice on restarts does for mutual exclusion.
  */
 export class Redlock extends LockBase {
-  constructor(clients: readonly RedisClient[], options: LockOptions = {}) {
+  constructor(clients: readonly RedisConnection[], options: LockOptions = {}) {
     super(clients, "redlock", options);
   }
 

@@ -1,4 +1,5 @@
-import { closeRedis, subscriberClient, type RedisClient } from "../redis/client";
+import { ChannelSubscriber, type Subscription } from "./channel-subscriber";
+import { duplicateForSubscribe, type RedisConnection } from "./redis-connection";
 
 /** One waiter on one channel: sleeping, or awake and trying the lock. */
 class Waiter {
@@ -39,7 +40,8 @@ class Waiter {
 class Channel {
   /** In arrival order, so the longest waiter is woken first. */
   readonly waiters = new Set<Waiter>();
-  subscribed = false;
+
+  constructor(readonly subscription: Subscription) {}
 
   /**
    * Wakes one waiter per release: one of them takes the lock and the rest
@@ -58,27 +60,32 @@ export interface ReleaseListener {
 }
 
 /**
- * Release notifications over pub/sub: one lazily created subscriber
- * connection, shared by every waiter of one lock instance, with one channel
- * subscribed while anybody waits on it. A lost notification only costs a
- * backoff interval, so subscription failures are reported, not fatal.
+ * Release notifications over pub/sub, shared by every waiter of one lock
+ * instance: a channel is subscribed while anybody waits on it. A lost
+ * notification only costs a backoff interval, so subscription failures are
+ * reported, not fatal.
  */
 export class ReleaseNotifier {
-  private subscriber?: RedisClient;
-  private closed = false;
+  private readonly subscriber: ChannelSubscriber;
   private readonly channels = new Map<string, Channel>();
+  private report: (err: unknown) => void;
 
-  constructor(
-    private readonly source: RedisClient,
-    private readonly onError: (err: unknown) => void,
-  ) {}
+  constructor(source: RedisConnection, onError: (err: unknown) => void) {
+    this.subscriber = new ChannelSubscriber(
+      () => duplicateForSubscribe(source),
+      (name) => this.channels.get(name)?.wakeOne(),
+      onError,
+    );
+    this.report = onError;
+  }
 
   listen(name: string): ReleaseListener {
     let channel = this.channels.get(name);
     if (!channel) {
-      channel = new Channel();
-      this.channels.set(name, channel);
-      this.subscribe(name, channel);
+      const joined = new Channel(this.subscriber.listen(name));
+      // A release between a waiter's failed try and the subscription going live went unheard.
+      joined.subscription.live.then(() => joined.waiters.forEach((w) => w.nudge()), this.report);
+      this.channels.set(name, (channel = joined));
     }
     const waiter = new Waiter();
     channel.waiters.add(waiter);
@@ -88,51 +95,16 @@ export class ReleaseNotifier {
 
   /** Wakes every waiter (they find the lock closed) and closes the connection. */
   async close(): Promise<void> {
-    this.closed = true;
+    this.report = () => undefined;
     for (const channel of this.channels.values()) for (const waiter of channel.waiters) waiter.wake();
     this.channels.clear();
-    if (this.subscriber) await closeRedis(this.subscriber);
-  }
-
-  private subscribe(name: string, channel: Channel): void {
-    this.connection()
-      .subscribe(name)
-      .then(() => {
-        channel.subscribed = true;
-        if (this.closed) return;
-        if (this.channels.get(name) !== channel) {
-          // Everyone left while subscribing. A newer entry has its own SUBSCRIBE queued behind ours: keep it.
-          if (!this.channels.has(name)) this.unsubscribe(name);
-          return;
-        }
-        // A release between a waiter's failed try and this moment went unheard.
-        for (const waiter of channel.waiters) waiter.nudge();
-      }, this.report);
+    this.subscriber.close();
   }
 
   private leave(name: string, channel: Channel, waiter: Waiter): void {
     channel.waiters.delete(waiter);
     if (channel.waiters.size > 0 || this.channels.get(name) !== channel) return;
     this.channels.delete(name);
-    // Still subscribing: the subscribe callback unsubscribes once it lands.
-    if (channel.subscribed) this.unsubscribe(name);
-  }
-
-  private unsubscribe(name: string): void {
-    this.connection().unsubscribe(name).catch(this.report);
-  }
-
-  // After close, an (un)subscribe in flight fails because of the close itself.
-  private readonly report = (err: unknown): void => {
-    if (!this.closed) this.onError(err);
-  };
-
-  private connection(): RedisClient {
-    if (this.subscriber) return this.subscriber;
-    // Failed (un)subscribes reach onError.
-    const sub = subscriberClient(this.source);
-    sub.on("message", (name: string) => this.channels.get(name)?.wakeOne());
-    this.subscriber = sub;
-    return sub;
+    channel.subscription.close();
   }
 }

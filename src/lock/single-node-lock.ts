@@ -1,4 +1,4 @@
-import type { RedisClient } from "../redis/client";
+import type { RedisConnection } from "./redis-connection";
 import type { LockKeys } from "./keys";
 import { LockBase, type Attempt } from "./lock-base";
 import { unavailable } from "./quorum";
@@ -11,7 +11,7 @@ import type { LockOptions } from "./types";
  * holders got the lock.
  */
 export class SingleNodeLock extends LockBase {
-  constructor(client: RedisClient, options: LockOptions = {}) {
+  constructor(client: RedisConnection, options: LockOptions = {}) {
     super([client], "single", options);
   }
 

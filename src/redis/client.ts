@@ -1,6 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Config } from "../config";
-import { couponScripts, defineLuaCommands } from "./scripts";
 
 export type RedisClient = Redis | Cluster;
 
@@ -43,7 +42,6 @@ export function createRedis(
         },
       )
     : new Redis(config.redisUrl, { ...failFast, ...common });
-  defineLuaCommands(client, couponScripts);
   // ioredis reports connection trouble through events; without a listener
   // Node would treat them as uncaught. Readiness and 503s cover the effect.
   client.on("error", () => undefined);
@@ -74,28 +72,6 @@ export function waitUntilReady(client: RedisClient, timeoutMs: number): Promise<
 export async function closeRedis(client: RedisClient): Promise<void> {
   await Promise.race([client.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
   client.disconnect();
-}
-
-/**
- * A second connection for SUBSCRIBE, which takes a connection over. It
- * queues commands until connected: a subscription is set up once and waited
- * on with its own timeout, unlike requests, which must fail fast.
- */
-export function subscriberClient(client: RedisClient): RedisClient {
-  const copy =
-    client instanceof Cluster
-      ? client.duplicate(undefined, { enableOfflineQueue: true })
-      : client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
-  copy.on("error", () => undefined);
-  return copy;
-}
-
-/**
- * Pub/sub channel names are not keys, so ioredis does not prefix them; we do,
- * so deployments sharing a Redis do not hear each other.
- */
-export function channelName(client: RedisClient, name: string): string {
-  return (client.options.keyPrefix ?? "") + name;
 }
 
 /**

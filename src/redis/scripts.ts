@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { Result } from "ioredis";
 import type { Cluster, Redis } from "ioredis";
 
 export interface LuaScript {
@@ -26,46 +25,4 @@ export function readLuaScripts(dir: string): readonly LuaScript[] {
 
 export function defineLuaCommands(client: Redis | Cluster, scripts: readonly LuaScript[]): void {
   for (const s of scripts) client.defineCommand(s.name, { numberOfKeys: s.numberOfKeys, lua: s.lua });
-}
-
-/** The coupon scripts in ./lua. */
-export const couponScripts = readLuaScripts(path.join(__dirname, "lua"));
-
-// Typed by declaration merging; the comment block of each .lua file is the contract.
-declare module "ioredis" {
-  interface RedisCommander<Context> {
-    issueRedisSet(meta: string, issued: string, holds: string, userId: string, tag: string, holdMs: number): Result<number, Context>;
-    expiredHolds(holds: string, max: number): Result<string[], Context>;
-    releaseHolds(issued: string, holds: string, ...userIds: string[]): Result<number, Context>;
-    holdPlaces(issued: string, holds: string, holdMs: number, countPlaces: 0 | 1, ...userIds: string[]): Result<number, Context>;
-    checkAdmission(meta: string, issued: string, userId: string, tag: string): Result<number, Context>;
-    checkAdmissions(meta: string, issued: string, tag: string, ...userIds: string[]): Result<0 | number[], Context>;
-    loadCoupon(
-      meta: string,
-      issued: string,
-      staging: string,
-      pending: string,
-      holds: string,
-      queue: string,
-      workers: string,
-      limit: number,
-      tag: string,
-    ): Result<number, Context>;
-    dropStrays(issued: string, holds: string, pending: string, ...userIds: string[]): Result<number, Context>;
-    admitToQueue(meta: string, issued: string, pending: string, queue: string, userId: string, nowMs: number, tag: string): Result<number, Context>;
-    claimBatch(queue: string, processing: string, workers: string, meta: string, max: number, workerId: string, nowMs: number, tag: string): Result<string[], Context>;
-    finishBatch(
-      processing: string,
-      pending: string,
-      issued: string,
-      dead: string,
-      workers: string,
-      workerId: string,
-      channel: string,
-      message: string,
-      ...deadThenRejected: (string | number)[]
-    ): Result<number, Context>;
-    requeueStale(workers: string, processing: string, queue: string, workerId: string, lastSeen: string): Result<number, Context>;
-    setLimit(meta: string, issued: string, limit: number, tag: string): Result<number, Context>;
-  }
 }

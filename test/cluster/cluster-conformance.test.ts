@@ -1,5 +1,5 @@
 import { STRATEGIES } from "../../src/issuance/strategy-names";
-import { couponKeys } from "../../src/issuance/coupon-keys";
+import { couponKeys } from "../../src/coupon-store/keys";
 import { lockKeys } from "../../src/lock/keys";
 import { CROWD, expectLedgerMatchesAnswers, LIMIT } from "../support/conformance";
 import { createCoupon } from "../support/http";

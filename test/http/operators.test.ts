@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
 import { mintToken } from "../../scripts/support/shopper-tokens";
-import { couponKeys } from "../../src/issuance/coupon-keys";
+import { couponKeys } from "../../src/coupon-store/keys";
 import { createCoupon, request } from "../support/http";
 import { storeSnapshot } from "../support/snapshot";
 import { ADMIN_TOKEN, createTestEnv, JWT_MODE, REDIS_URL, SHOPPER_JWT_SECRET, type TestApp, type TestEnv } from "../support/test-env";

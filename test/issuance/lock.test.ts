@@ -34,7 +34,7 @@ async function until(what: string, check: () => Promise<boolean>, ms = 10_000) {
 }
 
 it("a holder paused past its lease cannot write: the fence refuses it and its shopper is not told ISSUED", async () => {
-  const paused = await spawnApp(env, { LOCK_LEASE_MS: "300", LOCK_FAULT_PAUSE_MS: "1500" });
+  const paused = await spawnApp(env, { LOCK_LEASE_MS: "300", TEST_LOCK_FAULT_PAUSE_MS: "1500" });
   const healthy = await spawnApp(env, { LOCK_LEASE_MS: "300" });
   children.push(paused, healthy);
   const { id } = await createCoupon(healthy.url, { totalQuantity: 10, strategy: "lock" });

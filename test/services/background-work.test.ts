@@ -1,5 +1,5 @@
+import { couponKeys, HOLD_COUPONS_KEY, QUEUE_COUPONS_KEY } from "../../src/coupon-store/keys";
 import { cliActor } from "../../src/db/audit-log";
-import { couponKeys, HOLD_COUPONS_KEY, QUEUE_COUPONS_KEY } from "../../src/issuance/coupon-keys";
 import { createLogger } from "../../src/logger";
 import { waitUntilReady } from "../../src/redis/client";
 import { createServices, type Services } from "../../src/services";

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
 import type { TestEnv } from "./test-env";
+import { freePort } from "../../scripts/support/free-port";
 
 const MAIN = path.resolve(__dirname, "../../dist/src/main.js");
 
@@ -12,14 +12,6 @@ export interface ChildApp {
   kill(signal: NodeJS.Signals): void;
   /** Resolves with the exit code (or signal) once the process has exited. */
   exited(): Promise<number | string>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 /**

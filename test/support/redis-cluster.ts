@@ -6,7 +6,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { reapOnExit, type Reaper } from "./orphan-reaper";
-import { freePort, startRedisServer, type RedisServer } from "../../scripts/support/redis-server";
+import { freePort } from "../../scripts/support/free-port";
+import { startRedisServer, type RedisServer } from "../../scripts/support/redis-server";
 
 const run = promisify(execFile);
 const MASTERS = 3;

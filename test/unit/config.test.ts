@@ -57,6 +57,14 @@ describe("loadConfig", () => {
   ])("fails with one line naming the variable: %p", (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
+
+  it("refuses test-only knobs when NODE_ENV=production, and only then", () => {
+    expect(() => loadConfig({ NODE_ENV: "production", TEST_LOCK_FAULT_PAUSE_MS: "100" })).toThrow(
+      /^Invalid configuration: TEST_LOCK_FAULT_PAUSE_MS is for tests only/,
+    );
+    expect(() => loadConfig({ NODE_ENV: "production", TEST_BENCH_NOOP_ROUTE: "true" })).toThrow(/TEST_BENCH_NOOP_ROUTE/);
+    expect(loadConfig({ TEST_LOCK_FAULT_PAUSE_MS: "100" }).lockFaultPauseMs).toBe(100);
+  });
 });
 
 describe("shopper identity", () => {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { forEachPage } from "../../src/issuance/pages";
+import { forEachPage } from "../../src/db/pages";
 
 async function* slowPages(n: number, log: string[]): AsyncGenerator<number> {
   for (let i = 0; i < n; i++) {

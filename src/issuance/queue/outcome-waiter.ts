@@ -1,5 +1,6 @@
-import { channelName, subscriberClient, type RedisClient } from "../../redis/client";
-import { couponKeys } from "../coupon-keys";
+import type { QueueStore } from "../../coupon-store/queue-store";
+import { ChannelSubscriber, duplicateForSubscribe } from "../../lock";
+import type { RedisClient } from "../../redis/client";
 import type { IssuanceStatus } from "../types";
 import { decodeOutcome } from "./outcome-messages";
 
@@ -12,11 +13,17 @@ type Resolve = (status: IssuanceStatus | undefined) => void;
  */
 export class OutcomeWaiter {
   private readonly waiting = new Map<string, Set<Resolve>>();
-  /** How many wait here per coupon, and when their shared subscription is live. */
-  private readonly perCoupon = new Map<number, { count: number; live: Promise<void> }>();
-  private subscriber: RedisClient | undefined;
+  private readonly subscriber: ChannelSubscriber;
 
-  constructor(private readonly redis: RedisClient) {}
+  constructor(
+    redis: RedisClient,
+    private readonly queues: QueueStore,
+  ) {
+    this.subscriber = new ChannelSubscriber(
+      () => duplicateForSubscribe(redis),
+      (channel, message) => this.deliver(channel, message),
+    );
+  }
 
   /**
    * Resolves with the outcome, or undefined after `ms`. `check` is asked once
@@ -35,10 +42,11 @@ export class OutcomeWaiter {
     set.add(resolve);
     this.waiting.set(key, set);
     const timer = setTimeout(() => resolve(undefined), ms);
+    const subscription = this.subscriber.listen(this.queues.outcomeChannel(couponId));
     try {
       // The request is already queued, so if Redis fails us here the true
       // answer is still "pending", not an error.
-      await this.subscribe(couponId)
+      await subscription.live
         .then(check)
         .then((now) => now && now.status !== "PENDING" && resolve(now))
         .catch(() => resolve(undefined));
@@ -47,39 +55,13 @@ export class OutcomeWaiter {
       clearTimeout(timer);
       set.delete(resolve);
       if (set.size === 0) this.waiting.delete(key);
-      await this.unsubscribe(couponId);
+      subscription.close();
     }
   }
 
   async close(): Promise<void> {
     for (const set of this.waiting.values()) for (const r of set) r(undefined);
-    this.subscriber?.disconnect();
-    this.subscriber = undefined;
-  }
-
-  private async subscribe(couponId: number): Promise<void> {
-    const entry = this.perCoupon.get(couponId);
-    if (entry) {
-      entry.count++;
-      // The first waiter's SUBSCRIBE may still be in flight: checking before
-      // it is live would open a window in which an outcome is missed.
-      return entry.live;
-    }
-    if (!this.subscriber) {
-      this.subscriber = subscriberClient(this.redis);
-      this.subscriber.on("message", (channel: string, message: string) => this.deliver(channel, message));
-    }
-    const live = this.subscriber.subscribe(channelName(this.redis, couponKeys(couponId).channel)).then(() => undefined);
-    this.perCoupon.set(couponId, { count: 1, live });
-    return live;
-  }
-
-  private async unsubscribe(couponId: number): Promise<void> {
-    const entry = this.perCoupon.get(couponId);
-    if (!entry) return;
-    if (--entry.count > 0) return;
-    this.perCoupon.delete(couponId);
-    await this.subscriber?.unsubscribe(channelName(this.redis, couponKeys(couponId).channel)).catch(() => undefined);
+    this.subscriber.close();
   }
 
   private deliver(channel: string, message: string): void {

@@ -1,8 +1,6 @@
 import { rethrowAsUnavailable } from "../../errors";
 import type { Ledger } from "../../db/ledger";
-import type { RedisClient } from "../../redis/client";
-import { couponKeys } from "../coupon-keys";
-import { OUTCOME_UNKNOWN, type RedisCouponState } from "../redis-coupon-state";
+import { OUTCOME_UNKNOWN, type CouponStore } from "../../coupon-store/coupon-store";
 import { rowStatus } from "../row-status";
 import {
   ALREADY_ISSUED,
@@ -18,10 +16,6 @@ import {
 import type { OutcomeWaiter } from "./outcome-waiter";
 import type { QueueWorker } from "./queue-worker";
 
-const ADMITTED = 1;
-const DUPLICATE = 2;
-const DUPLICATE_PENDING = 4;
-
 const PENDING_STATUS: IssuanceStatus = Object.freeze({ status: "PENDING" });
 
 /**
@@ -36,23 +30,22 @@ export class QueueStrategy implements IssuanceStrategy {
   readonly usesRedis = true;
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly store: CouponStore,
     private readonly ledger: Ledger,
-    private readonly state: RedisCouponState,
     private readonly worker: QueueWorker,
     private readonly waiter: OutcomeWaiter,
   ) {}
 
   async issue(coupon: CouponRef, userId: string, options: IssueOptions): Promise<IssueOutcome> {
-    const code = await this.admit(coupon, userId);
+    const admission = await this.store.admitToQueue(coupon, userId);
     // Sent but unanswered: Redis may still queue it (a stalled server runs
     // what it holds when it wakes), and the worker would then issue this
     // shopper. Only PENDING stays true either way; the status route tells.
-    if (code === OUTCOME_UNKNOWN) return PENDING;
-    if (code === DUPLICATE) return ALREADY_ISSUED;
-    if (code !== ADMITTED && code !== DUPLICATE_PENDING) return SOLD_OUT;
+    if (admission === OUTCOME_UNKNOWN) return PENDING;
+    if (admission === "duplicate") return ALREADY_ISSUED;
+    if (admission === "sold-out") return SOLD_OUT;
     // Drain now; the worker's tick also tells every other process's worker about this queue.
-    if (code === ADMITTED) this.worker.wake(coupon.id);
+    if (admission === "admitted") this.worker.wake(coupon.id);
     if (!options.waitMs) return PENDING;
     const final = await this.waiter.wait(coupon.id, userId, options.waitMs, () => this.status(coupon, userId));
     if (final?.status === "ISSUED") return ISSUED;
@@ -61,17 +54,12 @@ export class QueueStrategy implements IssuanceStrategy {
 
   /** PENDING from Redis while queued; ISSUED or REJECTED from PostgreSQL once final. */
   async status(coupon: CouponRef, userId: string): Promise<IssuanceStatus | undefined> {
-    const pending = await this.redis.hexists(couponKeys(coupon.id).pending, userId).catch(rethrowAsUnavailable("Redis"));
+    const pending = await this.store.isQueued(coupon.id, userId).catch(rethrowAsUnavailable("Redis"));
     return pending ? PENDING_STATUS : rowStatus(this.ledger, coupon.id, userId);
   }
 
   async close(): Promise<void> {
     await this.waiter.close();
     await this.worker.close();
-  }
-
-  private admit(coupon: CouponRef, userId: string) {
-    const k = couponKeys(coupon.id);
-    return this.state.admitWrite(coupon, (tag) => this.redis.admitToQueue(k.meta, k.issued, k.pending, k.queue, userId, Date.now(), tag));
   }
 }

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { LIMIT_REACHED, type Ledger } from "../../db/ledger";
 import type { Logger } from "../../logger";
-import { channelName, type RedisClient } from "../../redis/client";
-import { couponKeys, processingKey, QUEUE_COUPONS_KEY } from "../coupon-keys";
+import type { StoredCoupon } from "../../coupon-store/coupon-store";
+import type { QueueDepth, QueueStore } from "../../coupon-store/queue-store";
 import { encodeOutcome } from "./outcome-messages";
 
 export interface QueueWorkerOptions {
@@ -43,13 +43,13 @@ export class QueueWorker {
   private closed = false;
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly queues: QueueStore,
     private readonly ledger: Ledger,
     private readonly logger: Logger,
     private readonly events: QueueWorkerEvents,
     private readonly options: QueueWorkerOptions,
     /** The coupon as this process knows it: its queue is drained only if it carries the same ledger tag. */
-    private readonly couponOf: (couponId: number) => Promise<{ readonly tag: string } | undefined>,
+    private readonly couponOf: (couponId: number) => Promise<StoredCoupon | undefined>,
   ) {}
 
   start(): void {
@@ -63,20 +63,14 @@ export class QueueWorker {
       this.coupons.add(couponId);
       // At once, so the other workers can recover this queue should we die
       // before our next tick; if it fails, the tick writes it.
-      this.redis.sadd(QUEUE_COUPONS_KEY, String(couponId)).catch(() => undefined);
+      this.queues.registry.add([couponId]).catch(() => undefined);
     }
     this.drain(couponId);
   }
 
-  /** Entries waiting in the queues this worker knows. */
-  async depth(): Promise<{ queued: number; processing: number }> {
-    const ids = [...this.coupons];
-    const [queued, processing] = await Promise.all([
-      Promise.all(ids.map((id) => this.redis.llen(couponKeys(id).queue))),
-      Promise.all(ids.map((id) => this.redis.llen(processingKey(id, this.id)))),
-    ]);
-    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-    return { queued: sum(queued), processing: sum(processing) };
+  /** Entries waiting in the queues this worker knows, and how long the oldest at a queue's head has waited. */
+  depth(): Promise<QueueDepth> {
+    return this.queues.depth([...this.coupons], this.id);
   }
 
   /** Finishes the batches in hand; one that cannot be written goes back to its queue. */
@@ -90,8 +84,8 @@ export class QueueWorker {
   private async tick(): Promise<void> {
     try {
       // Written every tick, not once: a Redis that lost its data lost the registry too.
-      if (this.coupons.size) await this.redis.sadd(QUEUE_COUPONS_KEY, ...[...this.coupons].map(String));
-      for (const id of await this.redis.smembers(QUEUE_COUPONS_KEY)) this.coupons.add(Number(id));
+      await this.queues.registry.add([...this.coupons]);
+      for (const id of await this.queues.registry.members()) this.coupons.add(id);
       await Promise.all([...this.coupons].map((id) => this.recoverStale(id)));
       for (const id of this.coupons) this.drain(id);
     } catch (err) {
@@ -115,13 +109,11 @@ export class QueueWorker {
   }
 
   private async drainLoop(couponId: number): Promise<void> {
-    const keys = couponKeys(couponId);
-    const processing = processingKey(couponId, this.id);
     const coupon = await this.couponOf(couponId);
     if (!coupon) return;
     while (!this.closed) {
       this.rerun.delete(couponId);
-      const entries = await this.redis.claimBatch(keys.queue, processing, keys.workers, keys.meta, this.options.batchSize, this.id, Date.now(), coupon.tag);
+      const entries = await this.queues.claim(coupon, this.id, this.options.batchSize);
       if (entries.length === 0) return;
       await this.withHeartbeat(couponId, () => this.settle(couponId, entries));
     }
@@ -144,20 +136,7 @@ export class QueueWorker {
       this.events.deadLetters(dead.length);
       this.logger.error({ couponId, dead }, "unparseable queue entries moved to the dead-letter list");
     }
-    const keys = couponKeys(couponId);
-    await this.redis.finishBatch(
-      processingKey(couponId, this.id),
-      keys.pending,
-      keys.issued,
-      keys.dead,
-      keys.workers,
-      this.id,
-      channelName(this.redis, keys.channel),
-      encodeOutcome({ issued, rejected, reason: LIMIT_REACHED }),
-      dead.length,
-      ...dead,
-      ...rejected,
-    );
+    await this.queues.finish(couponId, this.id, { dead, rejected, outcome: encodeOutcome({ issued, rejected, reason: LIMIT_REACHED }) });
   }
 
   /** One transaction for the batch; if it would pass the limit, one by one in queue order. */
@@ -171,7 +150,7 @@ export class QueueWorker {
 
   private async withHeartbeat<T>(couponId: number, work: () => Promise<T>): Promise<T> {
     const beat = setInterval(() => {
-      void this.redis.hset(couponKeys(couponId).workers, this.id, Date.now()).catch(() => undefined);
+      void this.queues.heartbeat(couponId, this.id).catch(() => undefined);
     }, this.options.visibilityTimeoutMs / 3);
     try {
       return await work();
@@ -181,19 +160,17 @@ export class QueueWorker {
   }
 
   private async recoverStale(couponId: number): Promise<void> {
-    const keys = couponKeys(couponId);
-    const workers = await this.redis.hgetall(keys.workers);
+    const workers = await this.queues.heartbeats(couponId);
     const staleBefore = Date.now() - this.options.visibilityTimeoutMs;
     for (const [worker, seen] of Object.entries(workers)) {
       if (worker === this.id || Number(seen) > staleBefore) continue;
-      const moved = await this.redis.requeueStale(keys.workers, processingKey(couponId, worker), keys.queue, worker, seen);
+      const moved = await this.queues.requeue(couponId, worker, seen);
       if (moved > 0) this.logger.warn({ couponId, worker, moved }, "requeued the batch of a silent worker");
     }
   }
 
   private async handBack(couponId: number): Promise<void> {
-    const keys = couponKeys(couponId);
-    const seen = await this.redis.hget(keys.workers, this.id);
-    if (seen !== null) await this.redis.requeueStale(keys.workers, processingKey(couponId, this.id), keys.queue, this.id, seen);
+    const seen = (await this.queues.heartbeats(couponId))[this.id];
+    if (seen !== undefined) await this.queues.requeue(couponId, this.id, seen);
   }
 }

@@ -8,7 +8,7 @@ the tag differs, and only the first loader to get here publishes, no two
 processes can ever admit against two different rebuilt sets. State left by
 another ledger state (a re-created or restored database) is discarded whole,
 its queue and holds included, never merged. A loaded state is never replaced
-here: repairs only add to it (see RedisCouponState.addLedgerHolders).
+here: repairs only add to it (see CouponStore.addLedgerHolders).
 
 KEYS[1]  coupon:{id}:meta            hash: limit, tag
 KEYS[2]  coupon:{id}:issued          set of admitted userIds

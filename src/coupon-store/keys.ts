@@ -36,6 +36,9 @@ export function couponKeys(couponId: number): CouponKeys {
   return keys;
 }
 
+/** Matches every key of one coupon (for SCAN). */
+export const couponKeyPattern = (couponId: number) => `coupon:{${couponId}}:*`;
+
 export const stagingKey = (couponId: number) => `coupon:{${couponId}}:staging:${randomUUID()}`;
 
 /** A worker's processing list for one coupon (reliable-queue pattern). */

@@ -1,12 +1,26 @@
-import { AppError, isAmbiguousWrite, rethrowAsUnavailable, unavailable } from "../errors";
 import type { Ledger } from "../db/ledger";
+import { forEachPage } from "../db/pages";
+import { couponNotFound, isAmbiguousWrite, rethrowAsUnavailable, unavailable } from "../errors";
 import { answerWithin, type RedisClient } from "../redis/client";
-import { couponKeys, stagingKey } from "./coupon-keys";
-import { forEachPage } from "./pages";
-import type { CouponRef } from "./types";
+import { defineCouponCommands } from "./commands";
+import { couponKeys, stagingKey } from "./keys";
+import {
+  admissionCheck,
+  admissionChecks,
+  holdAdmission,
+  NOT_LOADED,
+  queueAdmission,
+  type AdmissionCheck,
+  type AdmissionChecks,
+  type HoldAdmission,
+  type QueueAdmission,
+} from "./replies";
 
-/** What every admission script answers when the coupon's keys are missing or belong to another ledger state. */
-export const NOT_LOADED = 0;
+/** A coupon as a caller knows it: its id, and the tag of the ledger state its Redis state must carry. */
+export interface StoredCoupon {
+  readonly id: number;
+  readonly tag: string;
+}
 
 /** A state-changing script was sent but not answered: it may have run, or may still run. */
 export const OUTCOME_UNKNOWN = Symbol("outcome unknown");
@@ -24,35 +38,74 @@ const STAGING_CHUNK = 1_000;
 export interface RedisCouponSnapshot {
   readonly loaded: boolean;
   readonly limit: number | undefined;
+  /** Members of the admitted set: shoppers with a row, plus those queued or held. */
   readonly admitted: number;
+  /** Admitted to the queue, row not written yet (the pending hash). */
+  readonly queued: number;
+  /** Holding a place whose row is not confirmed yet (the holds sorted set). */
+  readonly held: number;
 }
 
-export interface RedisCouponStateOptions {
+export interface CouponStoreOptions {
   /** The longest a request waits for one admission script's answer. */
   readonly answerWithinMs: number;
-  /** A coupon was (re)loaded into Redis from PostgreSQL. */
-  readonly onRebuilt?: (couponId: number) => void;
+  /** A coupon was (re)loaded into Redis from PostgreSQL, with this many row holders (0 on a first load). */
+  readonly onRebuilt?: (couponId: number, holders: number) => void;
   /** Redis holds a newer ledger state of the coupon than this process knows: forget what it knows. */
   readonly onStale?: (couponId: number) => void;
 }
 
 /**
  * The part of a coupon's state that lives in Redis (limit, admitted set,
- * holds), and how it is rebuilt from PostgreSQL. Every coupon's state
- * carries the tag of the ledger state it was built from; scripts treat state
- * with another tag as not loaded, so Redis state that outlived its database
- * is replaced, never used. Shared by every strategy that keeps admission
- * state in Redis.
+ * holds), how shoppers are admitted against it, and how it is rebuilt from
+ * PostgreSQL. This module alone knows the coupon keys, the scripts'
+ * arguments and their reply codes; callers see typed answers. Every coupon's
+ * state carries the tag of the ledger state it was built from; scripts treat
+ * state with another tag as not loaded, so Redis state that outlived its
+ * database is replaced, never used.
  */
-export class RedisCouponState {
+export class CouponStore {
   private readonly loading = new Map<number, Promise<string>>();
   private readonly lastRepair = new Map<number, number>();
 
   constructor(
     private readonly redis: RedisClient,
     private readonly ledger: Ledger,
-    private readonly options: RedisCouponStateOptions,
-  ) {}
+    private readonly options: CouponStoreOptions,
+  ) {
+    defineCouponCommands(redis);
+  }
+
+  /** redis-set: admit the shopper as a hold that is theirs for `holdMs` unless confirmed or released. */
+  async admitHold(coupon: StoredCoupon, userId: string, holdMs: number): Promise<HoldAdmission | typeof OUTCOME_UNKNOWN> {
+    const k = couponKeys(coupon.id);
+    const code = await this.admitWrite(coupon, (tag) => this.redis.issueRedisSet(k.meta, k.issued, k.holds, userId, tag, holdMs));
+    return code === OUTCOME_UNKNOWN ? code : holdAdmission(code);
+  }
+
+  /** queue: admit the shopper and append them to the coupon's queue. */
+  async admitToQueue(coupon: StoredCoupon, userId: string): Promise<QueueAdmission | typeof OUTCOME_UNKNOWN> {
+    const k = couponKeys(coupon.id);
+    const code = await this.admitWrite(coupon, (tag) => this.redis.admitToQueue(k.meta, k.issued, k.pending, k.queue, userId, Date.now(), tag));
+    return code === OUTCOME_UNKNOWN ? code : queueAdmission(code);
+  }
+
+  /** lock: would the shopper be admitted? Reads only, so a failure means nothing changed. */
+  async checkAdmission(coupon: StoredCoupon, userId: string): Promise<AdmissionCheck> {
+    const k = couponKeys(coupon.id);
+    return admissionCheck(await this.admit(coupon, (tag) => this.redis.checkAdmission(k.meta, k.issued, userId, tag)));
+  }
+
+  /** lock: places left, and which of these shoppers (in order, no repeats) are already admitted. Reads only. */
+  async checkAdmissions(coupon: StoredCoupon, userIds: readonly string[]): Promise<AdmissionChecks> {
+    const k = couponKeys(coupon.id);
+    return admissionChecks((await this.admit(coupon, (tag) => this.redis.checkAdmissions(k.meta, k.issued, tag, ...userIds))) as number[]);
+  }
+
+  /** Whether the shopper waits in the coupon's queue. */
+  isQueued(couponId: number, userId: string): Promise<boolean> {
+    return this.redis.hexists(couponKeys(couponId).pending, userId).then((n) => n === 1);
+  }
 
   /**
    * Runs an admission script with the coupon's tag; if it finds the coupon
@@ -60,7 +113,7 @@ export class RedisCouponState {
    * bounded by `answerWithinMs`. Failures become UNAVAILABLE, marked
    * maybeCommitted when the script may have run (or may still run).
    */
-  async admit<T>(coupon: CouponRef, script: (tag: string) => Promise<T>): Promise<T> {
+  private async admit<T>(coupon: StoredCoupon, script: (tag: string) => Promise<T>): Promise<T> {
     const run = (tag: string) => answerWithin(script(tag), this.options.answerWithinMs).catch(rethrowAsUnavailable("Redis"));
     const reply = await run(coupon.tag);
     if (reply !== NOT_LOADED) return reply;
@@ -84,7 +137,7 @@ export class RedisCouponState {
    * OUTCOME_UNKNOWN instead of failing, so the caller can answer PENDING
    * rather than an error that might be false.
    */
-  admitWrite<T>(coupon: CouponRef, script: (tag: string) => Promise<T>): Promise<T | typeof OUTCOME_UNKNOWN> {
+  private admitWrite<T>(coupon: StoredCoupon, script: (tag: string) => Promise<T>): Promise<T | typeof OUTCOME_UNKNOWN> {
     return this.admit(coupon, script).catch((err) => {
       if (isAmbiguousWrite(err)) return OUTCOME_UNKNOWN;
       throw err;
@@ -137,8 +190,8 @@ export class RedisCouponState {
     if (coupon && limit > coupon.totalQuantity) await this.redis.setLimit(keys.meta, keys.issued, coupon.totalQuantity, coupon.tag);
   }
 
-  /** Adds these row holders to the admitted set (reconcile's repair of what it found missing). */
-  addMembers(couponId: number, userIds: readonly string[]): Promise<unknown> {
+  /** Adds these row holders to the admitted set (their rows have committed, or reconcile found them missing). */
+  addAdmitted(couponId: number, userIds: readonly string[]): Promise<unknown> {
     return this.addAll(couponKeys(couponId).issued, userIds);
   }
 
@@ -153,11 +206,15 @@ export class RedisCouponState {
     const keys = couponKeys(couponId);
     const staging = stagingKey(couponId);
     // Reading the next page overlaps with writing this one.
-    await forEachPage(this.ledger.issuedUserIds(couponId), (page) => this.stage(staging, page));
+    let holders = 0;
+    await forEachPage(this.ledger.issuedUserIds(couponId), (page) => {
+      holders += page.length;
+      return this.stage(staging, page);
+    });
     const coupon = await this.ledger.couponRef(couponId);
     if (!coupon) {
       await this.redis.unlink(staging);
-      throw new AppError("COUPON_NOT_FOUND", 404, `Coupon ${couponId} does not exist`);
+      throw couponNotFound(couponId);
     }
     const published = await this.redis.loadCoupon(
       keys.meta,
@@ -170,7 +227,7 @@ export class RedisCouponState {
       coupon.totalQuantity,
       coupon.tag,
     );
-    if (published === 1) this.options.onRebuilt?.(couponId);
+    if (published === 1) this.options.onRebuilt?.(couponId, holders);
     return { published: published === 1, tag: coupon.tag };
   }
 
@@ -194,22 +251,26 @@ export class RedisCouponState {
   }
 
   /** Sets the limit in Redis; returns how many are admitted if that is above it. */
-  async setLimit(coupon: CouponRef, limit: number): Promise<number | undefined> {
+  async setLimit(coupon: StoredCoupon, limit: number): Promise<number | undefined> {
     const keys = couponKeys(coupon.id);
     const refused = await this.redis.setLimit(keys.meta, keys.issued, limit, coupon.tag);
     return refused >= 0 ? refused : undefined;
   }
 
-  async snapshot(coupon: CouponRef): Promise<RedisCouponSnapshot> {
+  /** The coupon's Redis counts, read in one MULTI so they agree with each other. */
+  async snapshot(coupon: StoredCoupon): Promise<RedisCouponSnapshot> {
     const keys = couponKeys(coupon.id);
-    const [[, meta], [, admitted]] = (await this.redis.multi().hgetall(keys.meta).scard(keys.issued).exec())! as [
-      [unknown, Record<string, string>],
-      [unknown, number],
-    ];
+    const replies = (await this.redis.multi().hgetall(keys.meta).scard(keys.issued).hlen(keys.pending).zcard(keys.holds).exec())!;
+    const [meta, admitted, queued, held] = replies.map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    }) as [Record<string, string>, number, number, number];
     return {
       loaded: meta.tag === coupon.tag,
       limit: meta.limit === undefined ? undefined : Number(meta.limit),
       admitted,
+      queued,
+      held,
     };
   }
 
