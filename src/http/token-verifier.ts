@@ -111,6 +111,7 @@ function tokenError(err: unknown, remote: boolean): AppError {
   if (remote) {
     return new AppError("UNAVAILABLE", "The identity provider's keys could not be fetched; try again shortly", { retryAfterSeconds: 1, cause: err });
   }
+  // Anything else is ours (a key jose cannot use): a bug, answered 500 and logged.
   throw err;
 }
 
