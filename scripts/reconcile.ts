@@ -52,7 +52,7 @@ async function run(options: ReconcileOptions): Promise<boolean> {
 }
 
 const differs = (r: ReconcileReport) =>
-  !!r.redis && (!r.redis.loaded || r.missingInRedis.length > 0 || r.extraInRedis.length > 0 || r.limitMismatch || r.counterMismatch);
+  !!r.redis && (!r.redis.loaded || r.missingInRedis.length > 0 || r.extraInRedis.length > 0 || r.limitMismatch || r.saleMismatch || r.counterMismatch);
 
 function describe(r: ReconcileReport): string {
   if (!r.redis) return `coupon ${r.couponId} (${r.strategy}): no Redis state; ${r.postgres.rows} rows`;
@@ -63,6 +63,7 @@ function describe(r: ReconcileReport): string {
     `extra in Redis ${r.extraInRedis.length}`,
   ];
   if (r.limitMismatch) parts.push("limit differs");
+  if (r.saleMismatch) parts.push("sale state differs");
   if (r.counterMismatch) parts.push("COUNTER DIFFERS FROM ROWS");
   return `coupon ${r.couponId} (${r.strategy}): ${parts.join(", ")}${r.repaired ? " -> repaired" : ""}`;
 }

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { AggregatorRegistry, type Registry } from "prom-client";
 import type { Logger } from "./logger";
+import { mergeSaleStats, type SaleStats, type SaleStatsSnapshot } from "./monitor/sale-stats";
 
 /*
  * GET /metrics with WORKERS > 1: the sum over every worker.
@@ -35,43 +36,109 @@ import type { Logger } from "./logger";
  * then. A restarted worker starts its counters at zero, so the sums drop by
  * the dead worker's share; Prometheus' rate() takes that as a reset, as it
  * would for a single process restarting.
+ *
+ * The live dashboard's per-coupon answers (src/monitor/sale-stats.ts) take
+ * the same way: a worker asks the primary, the primary gathers every
+ * worker's snapshot and answers the sum, or an error if one did not answer.
  */
 
 const ASK = "coupon:cluster-metrics:ask";
 const ANSWER = "coupon:cluster-metrics:answer";
+const GATHER = "coupon:cluster-metrics:gather";
+const GATHERED = "coupon:cluster-metrics:gathered";
+
+/** What a worker can ask the primary for. */
+type Topic = "metrics" | "sales";
 
 interface Ask {
   readonly type: typeof ASK;
   readonly id: number;
+  readonly topic: Topic;
 }
 interface Answer {
   readonly type: typeof ANSWER;
   readonly id: number;
-  readonly metrics?: string;
+  readonly value?: unknown;
   readonly error?: string;
 }
+interface Gather {
+  readonly type: typeof GATHER;
+  readonly id: number;
+}
+interface Gathered {
+  readonly type: typeof GATHERED;
+  readonly id: number;
+  readonly sales: SaleStatsSnapshot;
+}
 
-const isAsk = (m: unknown): m is Ask => (m as Ask | null)?.type === ASK;
-const isAnswer = (m: unknown): m is Answer => (m as Answer | null)?.type === ANSWER;
+const isA =
+  <T extends { type: string }>(type: T["type"]) =>
+  (m: unknown): m is T =>
+    (m as T | null)?.type === type;
+const isAsk = isA<Ask>(ASK);
+const isAnswer = isA<Answer>(ANSWER);
+const isGather = isA<Gather>(GATHER);
+const isGathered = isA<Gathered>(GATHERED);
+
+/** As long as prom-client waits for the workers' metrics. */
+const GATHER_TIMEOUT_MS = 5_000;
 
 /** In the primary, before forking: answers the workers' asks with the sum over every worker. */
 export function serveClusterMetrics(logger: Logger): void {
   // Constructing it also installs prom-client's listener for the workers' replies.
   const aggregator = new AggregatorRegistry();
+  const sales = new SalesGatherer();
+  const answers: Record<Topic, () => Promise<unknown>> = {
+    metrics: () => aggregator.clusterMetrics(),
+    sales: () => sales.gather(),
+  };
   cluster.on("message", (worker: Worker, message: unknown) => {
+    if (isGathered(message)) return sales.received(worker, message);
     if (!isAsk(message)) return;
+    const topic = message.topic;
     const reply = (answer: Answer) => {
       // The asking worker may have died meanwhile; nothing is waiting then.
       if (worker.isConnected()) worker.send(answer, () => undefined);
     };
-    aggregator.clusterMetrics().then(
-      (metrics) => reply({ type: ANSWER, id: message.id, metrics }),
+    answers[topic]().then(
+      (value) => reply({ type: ANSWER, id: message.id, value }),
       (err: Error) => {
-        logger.warn({ err: err.message }, "could not gather metrics from every worker");
+        logger.warn({ err: err.message, topic }, "could not gather from every worker");
         reply({ type: ANSWER, id: message.id, error: err.message });
       },
     );
   });
+}
+
+/** The primary's side of the dashboard's answers: asks every worker, sums the replies. */
+class SalesGatherer {
+  private nextId = 0;
+  private readonly waiting = new Map<number, (worker: Worker, sales: SaleStatsSnapshot) => void>();
+
+  gather(): Promise<SaleStatsSnapshot> {
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w?.isConnected());
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const replies = new Map<Worker, SaleStatsSnapshot>();
+      const finish = (err?: Error) => {
+        this.waiting.delete(id);
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(mergeSaleStats([...replies.values()]));
+      };
+      const timer = setTimeout(() => finish(new Error("a worker did not report its answers in time")), GATHER_TIMEOUT_MS);
+      this.waiting.set(id, (worker, sales) => {
+        replies.set(worker, sales);
+        if (replies.size === workers.length) finish();
+      });
+      if (workers.length === 0) return finish();
+      for (const w of workers) w.send({ type: GATHER, id } satisfies Gather, () => undefined);
+    });
+  }
+
+  received(worker: Worker, message: Gathered): void {
+    this.waiting.get(message.id)?.(worker, message.sales);
+  }
 }
 
 /**
@@ -85,32 +152,49 @@ export function clusterMetricsFromPrimary(registry: Registry, timeoutMs = 7_000)
   AggregatorRegistry.setRegistries([registry]);
   // prom-client answers the primary's requests only in a worker that has constructed one.
   new AggregatorRegistry();
+  return () => askPrimary("metrics", timeoutMs).then((value) => String(value));
+}
 
-  /** Per ask in flight: settles it (once; later calls do nothing). */
-  const waiting = new Map<number, (err: Error | null, metrics?: string) => void>();
-  let nextId = 0;
+/**
+ * In a cluster worker: reports `stats` when the primary gathers the
+ * dashboard's answers, and returns how to ask for the sum over every worker.
+ */
+export function clusterSalesFromPrimary(stats: SaleStats, timeoutMs = 7_000): () => Promise<SaleStatsSnapshot> {
   process.on("message", (message: unknown) => {
-    if (!isAnswer(message)) return;
-    const settle = waiting.get(message.id); // absent if it timed out already
-    if (message.metrics !== undefined) settle?.(null, message.metrics);
-    else settle?.(new Error(message.error ?? "no metrics in the primary's answer"));
+    if (!isGather(message)) return;
+    process.send?.({ type: GATHERED, id: message.id, sales: stats.snapshot() } satisfies Gathered, undefined, undefined, () => undefined);
   });
+  return () => askPrimary("sales", timeoutMs) as Promise<SaleStatsSnapshot>;
+}
 
-  return () =>
-    new Promise<string>((resolve, reject) => {
-      const id = nextId++;
-      const settle = (err: Error | null, metrics?: string) => {
-        if (!waiting.delete(id)) return;
-        clearTimeout(timer);
-        if (err) reject(err);
-        else resolve(metrics!);
-      };
-      // Longer than prom-client's own 5 s wait for the workers, so its error is the one reported.
-      const timer = setTimeout(() => settle(new Error("the cluster primary did not answer for metrics")), timeoutMs);
-      waiting.set(id, settle);
-      if (!process.send) return settle(new Error("not a cluster worker"));
-      process.send({ type: ASK, id } satisfies Ask, undefined, undefined, (err) => {
-        if (err) settle(err);
-      });
+/** Per ask in flight (whatever its topic, so ids never clash): settles it once; later calls do nothing. */
+const waiting = new Map<number, (err: Error | null, value?: unknown) => void>();
+let nextAskId = 0;
+
+function onAnswer(message: unknown): void {
+  if (!isAnswer(message)) return;
+  const settle = waiting.get(message.id); // absent if it timed out already
+  if (message.error === undefined) settle?.(null, message.value);
+  else settle?.(new Error(message.error));
+}
+
+/** A worker's ask to the primary: its answer, or an error after `timeoutMs`. */
+function askPrimary(topic: Topic, timeoutMs: number): Promise<unknown> {
+  if (!process.listeners("message").includes(onAnswer)) process.on("message", onAnswer);
+  return new Promise<unknown>((resolve, reject) => {
+    const id = nextAskId++;
+    const settle = (err: Error | null, value?: unknown) => {
+      if (!waiting.delete(id)) return;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(value);
+    };
+    // Longer than the primary's own wait for the workers, so its error is the one reported.
+    const timer = setTimeout(() => settle(new Error("the cluster primary did not answer")), timeoutMs);
+    waiting.set(id, settle);
+    if (!process.send) return settle(new Error("not a cluster worker"));
+    process.send({ type: ASK, id, topic } satisfies Ask, undefined, undefined, (err) => {
+      if (err) settle(err);
     });
+  });
 }

@@ -117,9 +117,9 @@ const schema = z.object({
   SHOPPER_JWT_AUDIENCE: unlessEmpty(z.string()),
   RATE_LIMIT_USER: rateLimit,
   RATE_LIMIT_IP: rateLimit,
-  TRUST_PROXY: trustProxy,
   WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  EXPORT_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(2),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   QUEUE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   QUEUE_VISIBILITY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
@@ -128,6 +128,8 @@ const schema = z.object({
   TEST_LOCK_FAULT_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   TEST_BENCH_NOOP_ROUTE: z.enum(["true", "false"]).default("false"),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  TRUST_PROXY: trustProxy,
+  DASHBOARD_SESSION_HOURS: z.coerce.number().min(0.01).max(24).default(8),
   DRIFT_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
   DRIFT_CHECK_MAX_COUPONS: z.coerce.number().int().min(1).max(10_000).default(100),
 });
@@ -195,10 +197,10 @@ export interface Config {
   /** Per-process limits on POST /coupons/:id/issue, per user and per client address; undefined is off. */
   readonly rateLimitUser: RateLimit | undefined;
   readonly rateLimitIp: RateLimit | undefined;
-  /** Express's `trust proxy`, so the client address behind a load balancer is the real one. */
-  readonly trustProxy: boolean | number | string;
   readonly workers: number;
   readonly dbPoolSize: number;
+  /** PostgreSQL connections for CSV exports of winners, apart from the pool that serves shoppers. */
+  readonly exportConnections: number;
   readonly logLevel: Env["LOG_LEVEL"];
   readonly shutdownTimeoutMs: number;
   /** How long a lock-strategy request waits for the coupon's lock before 503 BUSY. */
@@ -213,6 +215,15 @@ export interface Config {
   readonly queueBatchSize: number;
   /** A queue worker silent this long loses its batch to the other workers. */
   readonly queueVisibilityTimeoutMs: number;
+  /**
+   * Express's `trust proxy`: which hops' X-Forwarded-* headers to believe, so
+   * that behind a TLS-terminating proxy the request counts as secure (the
+   * dashboard's cookie is then Secure), its origin is the public one, and
+   * req.ip (what RATE_LIMIT_IP counts) is the client's.
+   */
+  readonly trustProxy: boolean | number | string;
+  /** How long a dashboard login lasts. */
+  readonly dashboardSessionMs: number;
   /** Pause between two passes of the Redis–PostgreSQL drift check. */
   readonly driftCheckIntervalMs: number;
   /** Live coupons the drift check measures per pass, newest first. */
@@ -250,9 +261,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwt: jwtSettings(e),
     rateLimitUser: e.RATE_LIMIT_USER,
     rateLimitIp: e.RATE_LIMIT_IP,
-    trustProxy: e.TRUST_PROXY,
     workers: e.WORKERS,
     dbPoolSize: e.DB_POOL_SIZE,
+    exportConnections: e.EXPORT_CONNECTIONS,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     benchNoopRoute: e.TEST_BENCH_NOOP_ROUTE === "true",
@@ -261,6 +272,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lockFaultPauseMs: e.TEST_LOCK_FAULT_PAUSE_MS,
     queueBatchSize: e.QUEUE_BATCH_SIZE,
     queueVisibilityTimeoutMs: e.QUEUE_VISIBILITY_TIMEOUT_MS,
+    trustProxy: e.TRUST_PROXY,
+    dashboardSessionMs: Math.round(e.DASHBOARD_SESSION_HOURS * 3_600_000),
     driftCheckIntervalMs: e.DRIFT_CHECK_INTERVAL_MS,
     driftCheckMaxCoupons: e.DRIFT_CHECK_MAX_COUPONS,
   });

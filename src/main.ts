@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { clusterMetricsFromPrimary, serveClusterMetrics } from "./cluster-metrics";
+import { clusterMetricsFromPrimary, clusterSalesFromPrimary, serveClusterMetrics } from "./cluster-metrics";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { createLogger, type Logger } from "./logger";
 import { Metrics } from "./metrics";
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
 
 function runPrimary(config: Config, logger: Logger): void {
   let stopping = false;
-  // Any worker that gets GET /metrics asks here for the sum over all of them.
+  // Any worker that gets GET /metrics (or streams the dashboard) asks here for the sum over all of them.
   serveClusterMetrics(logger);
   for (let i = 0; i < config.workers; i++) cluster.fork();
   cluster.on("exit", (worker, code, signal) => {
@@ -59,7 +59,10 @@ function runPrimary(config: Config, logger: Logger): void {
 async function runWorker(config: Config, logger: Logger): Promise<void> {
   const metrics = new Metrics();
   // Before startServer (which may wait for Redis): the primary gathers from every worker it forked.
-  if (cluster.isWorker) metrics.answerWith(clusterMetricsFromPrimary(metrics.registry));
+  if (cluster.isWorker) {
+    metrics.answerWith(clusterMetricsFromPrimary(metrics.registry));
+    metrics.salesFrom(clusterSalesFromPrimary(metrics.sales));
+  }
   const running = await startServer(config, logger, metrics);
   logger.info({ port: running.port }, "listening");
   const shutdown = (signal: string) => {

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { QueueDepth } from "./coupon-store/queue-store";
+import { SaleStats, type SaleStatsSnapshot } from "./monitor/sale-stats";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -24,6 +25,20 @@ export class Metrics {
   /** A cluster worker answers with the sum over every worker instead of its own share. */
   answerWith(source: () => Promise<string>): void {
     this.source = source;
+  }
+
+  /** Shoppers' answers per coupon, for the live dashboard (not exported to /metrics). */
+  readonly sales = new SaleStats();
+
+  private salesSource: () => Promise<SaleStatsSnapshot> = async () => this.sales.snapshot();
+
+  /** `sales` of this process, unless `salesFrom` replaced it (a cluster worker: the sum over every worker). */
+  salesAcrossProcesses(): Promise<SaleStatsSnapshot> {
+    return this.salesSource();
+  }
+
+  salesFrom(source: () => Promise<SaleStatsSnapshot>): void {
+    this.salesSource = source;
   }
 
   readonly httpDuration = new Histogram({

@@ -52,6 +52,8 @@ export async function startServer(config: Config, logger: Logger, metrics = new 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      // Dashboard streams never finish by themselves: end them, or closing would wait for the deadline.
+      services.deps.saleFeed.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections go as soon as their request in flight is answered.
       const sweep = setInterval(() => server.closeIdleConnections(), 50);

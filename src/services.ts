@@ -10,6 +10,7 @@ import type { AppDeps } from "./http/deps";
 import { IssueLimits } from "./http/rate-limit";
 import { createTokenVerifier } from "./http/token-verifier";
 import { CouponAdmin } from "./issuance/coupon-admin";
+import { SaleCopies } from "./issuance/sale-copies";
 import { CouponCatalog } from "./issuance/coupon-catalog";
 import { DriftMonitor } from "./issuance/drift-monitor";
 import { GroupCommit } from "./issuance/group-commit";
@@ -26,6 +27,8 @@ import { HoldSweeper } from "./issuance/hold-sweeper";
 import { UncertainWrites } from "./issuance/uncertain-writes";
 import type { Logger } from "./logger";
 import { Metrics } from "./metrics";
+import { SaleFeed } from "./monitor/sale-feed";
+import { watchedCoupons } from "./monitor/watched-coupons";
 import { closeRedis, createRedis, type RedisClient } from "./redis/client";
 
 export interface Services {
@@ -116,7 +119,8 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     uncertain,
     config.redisFallback === "postgres" ? postgres : undefined,
   );
-  const admin = new CouponAdmin(repo, ledger, catalog, store, strategies, new AuditLog(db));
+  const saleCopies = new SaleCopies(store, (id) => repo.find(id));
+  const admin = new CouponAdmin(repo, ledger, catalog, store, strategies, saleCopies, new AuditLog(db));
   const drift = new DriftMonitor(
     ledger,
     store,
@@ -128,6 +132,11 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       maxCoupons: config.driftCheckMaxCoupons,
     },
   );
+  const saleFeed = new SaleFeed({
+    coupons: () => watchedCoupons(admin),
+    queueDepth: (couponId) => queues.waiting(couponId),
+    answers: () => metrics.salesAcrossProcesses(),
+  });
 
   const readiness = async () => {
     const [redisOk, pgOk] = await Promise.all([
@@ -145,7 +154,6 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       adminTokens: config.adminTokens,
       tokens: config.shopperAuth === "jwt" ? createTokenVerifier(config.jwt!) : undefined,
       limits: new IssueLimits({ user: config.rateLimitUser, ip: config.rateLimitIp }),
-      trustProxy: config.trustProxy,
       holdings: (userId, limit, beforeId) => repo.holdings(userId, limit, beforeId),
       admin,
       issuance,
@@ -153,6 +161,9 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       metrics,
       logger,
       benchNoopRoute: config.benchNoopRoute,
+      saleFeed,
+      trustProxy: config.trustProxy,
+      dashboardSessionMs: config.dashboardSessionMs,
     },
     start() {
       if (started) return;
@@ -163,6 +174,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     },
     async close() {
       await drift.close();
+      saleFeed.close();
       await issuance.close();
       await commit.settled();
       await sweeper.close();

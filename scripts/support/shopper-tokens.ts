@@ -5,7 +5,7 @@
  */
 import { SignJWT } from "jose";
 import { ConfigError, loadConfig, type Config } from "../../src/config";
-import { ADMIN_SCOPE } from "../../src/http/operator-auth";
+import { ADMIN_SCOPE } from "../../src/http/auth";
 import { UsageError } from "../load/args";
 
 /** What a token is signed with, and the iss/aud the service checks. */

@@ -8,6 +8,9 @@ const couponScripts = readLuaScripts(path.join(__dirname, "lua"));
 /** Makes every coupon script in ./lua a command of `client`. */
 export const defineCouponCommands = (client: RedisClient): void => defineLuaCommands(client, couponScripts);
 
+/** A coupon's sale as the scripts take it: state, startsAt and endsAt in ms ('' for none), saleVersion. */
+export type SaleArgs = [state: string, startsAtMs: string, endsAtMs: string, version: number];
+
 // Typed by declaration merging; the comment block of each .lua file is the contract.
 declare module "ioredis" {
   interface RedisCommander<Context> {
@@ -16,7 +19,7 @@ declare module "ioredis" {
     releaseHolds(issued: string, holds: string, ...userIds: string[]): Result<number, Context>;
     holdPlaces(issued: string, holds: string, holdMs: number, countPlaces: 0 | 1, ...userIds: string[]): Result<number, Context>;
     checkAdmission(meta: string, issued: string, userId: string, tag: string): Result<number, Context>;
-    checkAdmissions(meta: string, issued: string, tag: string, ...userIds: string[]): Result<0 | number[], Context>;
+    checkAdmissions(meta: string, issued: string, tag: string, ...userIds: string[]): Result<number | number[], Context>;
     loadCoupon(
       meta: string,
       issued: string,
@@ -27,6 +30,7 @@ declare module "ioredis" {
       workers: string,
       limit: number,
       tag: string,
+      ...sale: SaleArgs
     ): Result<number, Context>;
     dropStrays(issued: string, holds: string, pending: string, ...userIds: string[]): Result<number, Context>;
     admitToQueue(meta: string, issued: string, pending: string, queue: string, userId: string, nowMs: number, tag: string): Result<number, Context>;
@@ -44,5 +48,6 @@ declare module "ioredis" {
     ): Result<number, Context>;
     requeueStale(workers: string, processing: string, queue: string, workerId: string, lastSeen: string): Result<number, Context>;
     setLimit(meta: string, issued: string, limit: number, tag: string): Result<number, Context>;
+    setSale(meta: string, ...sale: SaleArgs): Result<number, Context>;
   }
 }

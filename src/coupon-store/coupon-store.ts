@@ -1,4 +1,4 @@
-import type { Ledger } from "../db/ledger";
+import type { Ledger, LedgerCoupon } from "../db/ledger";
 import { forEachPage } from "../db/pages";
 import { couponNotFound, isAmbiguousWrite, rethrowAsUnavailable, unavailable } from "../errors";
 import { answerWithin, type RedisClient } from "../redis/client";
@@ -15,6 +15,8 @@ import {
   type HoldAdmission,
   type QueueAdmission,
 } from "./replies";
+import type { Sale } from "../issuance/sale";
+import type { SaleArgs } from "./commands";
 
 /** A coupon as a caller knows it: its id, and the tag of the ledger state its Redis state must carry. */
 export interface StoredCoupon {
@@ -40,6 +42,8 @@ export interface RedisCouponSnapshot {
   readonly limit: number | undefined;
   /** Members of the admitted set: shoppers with a row, plus those queued or held. */
   readonly admitted: number;
+  /** The version of the sale copy Redis holds (see setSale-1.lua), if any. */
+  readonly saleVersion: number | undefined;
   /** Admitted to the queue, row not written yet (the pending hash). */
   readonly queued: number;
   /** Holding a place whose row is not confirmed yet (the holds sorted set). */
@@ -99,7 +103,7 @@ export class CouponStore {
   /** lock: places left, and which of these shoppers (in order, no repeats) are already admitted. Reads only. */
   async checkAdmissions(coupon: StoredCoupon, userIds: readonly string[]): Promise<AdmissionChecks> {
     const k = couponKeys(coupon.id);
-    return admissionChecks((await this.admit(coupon, (tag) => this.redis.checkAdmissions(k.meta, k.issued, tag, ...userIds))) as number[]);
+    return admissionChecks(await this.admit(coupon, (tag) => this.redis.checkAdmissions(k.meta, k.issued, tag, ...userIds)));
   }
 
   /** Whether the shopper waits in the coupon's queue. */
@@ -201,7 +205,13 @@ export class CouponStore {
     return userIds.length ? this.redis.dropStrays(keys.issued, keys.holds, keys.pending, ...userIds) : 0;
   }
 
-  /** Loads the coupon from PostgreSQL: staged privately, then published by loadCoupon-7.lua. */
+  /**
+   * Loads the coupon from PostgreSQL: staged privately, then published by
+   * loadCoupon-7.lua. An operator who changes the sale while we load finds
+   * no keys to update (setSale-1.lua leaves absent keys alone) or updates
+   * them before we publish (we then keep theirs, the newer version); so the
+   * sale is read once more after publishing, and a newer one is written.
+   */
   private async publish(couponId: number): Promise<{ published: boolean; tag: string }> {
     const keys = couponKeys(couponId);
     const staging = stagingKey(couponId);
@@ -226,8 +236,11 @@ export class CouponStore {
       keys.workers,
       coupon.totalQuantity,
       coupon.tag,
+      ...saleArgs(saleOf(coupon)),
     );
     if (published === 1) this.options.onRebuilt?.(couponId, holders);
+    const now = await this.ledger.couponRef(couponId);
+    if (now && now.tag === coupon.tag && now.saleVersion !== coupon.saleVersion) await this.setSale(couponId, saleOf(now));
     return { published: published === 1, tag: coupon.tag };
   }
 
@@ -250,6 +263,11 @@ export class CouponStore {
     return Promise.all(writes);
   }
 
+  /** Copies the coupon's sale (state and window) to Redis, unless Redis holds nothing of it yet or as new a copy. */
+  async setSale(couponId: number, sale: Sale): Promise<void> {
+    await this.redis.setSale(couponKeys(couponId).meta, ...saleArgs(sale));
+  }
+
   /** Sets the limit in Redis; returns how many are admitted if that is above it. */
   async setLimit(coupon: StoredCoupon, limit: number): Promise<number | undefined> {
     const keys = couponKeys(coupon.id);
@@ -269,6 +287,7 @@ export class CouponStore {
       loaded: meta.tag === coupon.tag,
       limit: meta.limit === undefined ? undefined : Number(meta.limit),
       admitted,
+      saleVersion: meta.saleVersion === undefined ? undefined : Number(meta.saleVersion),
       queued,
       held,
     };
@@ -327,3 +346,13 @@ export class CouponStore {
     return new Set([...queued, ...held]);
   }
 }
+
+const saleOf = (c: LedgerCoupon): Sale => ({ state: c.saleState, startsAt: c.startsAt, endsAt: c.endsAt, version: c.saleVersion });
+
+/** A sale as setSale-1.lua and loadCoupon-7.lua take it. */
+const saleArgs = (sale: Sale): SaleArgs => [
+  sale.state,
+  sale.startsAt ? String(sale.startsAt.getTime()) : "",
+  sale.endsAt ? String(sale.endsAt.getTime()) : "",
+  sale.version,
+];

@@ -56,6 +56,11 @@ export class QueueStore {
     return { queued: sum(queued), processing: sum(processing), oldestAgeMs: Math.max(0, ...ages) };
   }
 
+  /** Admitted entries of one coupon still waiting in its queue, whichever process admitted them. */
+  waiting(couponId: number): Promise<number> {
+    return this.redis.llen(couponKeys(couponId).queue);
+  }
+
   /** Moves up to `max` entries to the worker's processing list (an unfinished batch first); none from another ledger state. */
   claim(coupon: StoredCoupon, workerId: string, max: number): Promise<string[]> {
     const k = couponKeys(coupon.id);

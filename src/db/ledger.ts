@@ -1,5 +1,6 @@
 import type { Pool, PoolClient, QueryConfig, QueryResultRow } from "pg";
-import { isUnavailable, unavailable } from "../errors";
+import { busy, isUnavailable, unavailable } from "../errors";
+import type { SaleShut, SaleState } from "../issuance/sale";
 import type { StrategyName } from "../issuance/strategy-names";
 import { isCheckViolation, isUniqueViolation, orUnavailable } from "./pg-errors";
 
@@ -12,19 +13,28 @@ import { isCheckViolation, isUniqueViolation, orUnavailable } from "./pg-errors"
  */
 
 export type SingleIssueResult = "issued" | "duplicate" | "sold-out" | "fenced";
+
 /** A user's fate in an unfenced write. */
 export type IssueResult = Exclude<SingleIssueResult, "fenced">;
 
+/**
+ * With $4 (an admission, not the settling of one already admitted) the sale
+ * must be open too. That condition sits in the UPDATE's WHERE, which
+ * PostgreSQL evaluates again on the newest row if an operator's change
+ * commits meanwhile; `shut` reports the statement's snapshot, so a refusal
+ * it cannot explain (neither shut nor full then) was a change that raced it.
+ */
 const ISSUE_ONE = `
 WITH existing AS (
   SELECT 1 FROM "UserCoupon" WHERE "couponId" = $1 AND "userId" = $2
 ), bump AS (
-  UPDATE "Coupon"
+  UPDATE "Coupon" c
      SET "issuedCount" = "issuedCount" + 1,
          "fenceToken" = COALESCE($3::bigint, "fenceToken")
    WHERE id = $1
      AND "issuedCount" < "totalQuantity"
      AND ($3::bigint IS NULL OR "fenceToken" <= $3::bigint)
+     AND (NOT $4::boolean OR coupon_status(c) = 'live')
      AND NOT EXISTS (SELECT 1 FROM existing)
   RETURNING id
 ), ins AS (
@@ -32,7 +42,12 @@ WITH existing AS (
 )
 SELECT EXISTS (SELECT 1 FROM existing) AS duplicate,
        EXISTS (SELECT 1 FROM ins) AS issued,
-       ($3::bigint IS NOT NULL AND (SELECT "fenceToken" FROM "Coupon" WHERE id = $1) > $3::bigint) AS fenced`;
+       ($3::bigint IS NOT NULL AND (SELECT "fenceToken" FROM "Coupon" WHERE id = $1) > $3::bigint) AS fenced,
+       (SELECT CASE coupon_status(c) WHEN 'scheduled' THEN 'not-started' WHEN 'live' THEN NULL WHEN 'sold-out' THEN 'sold-out'
+               ELSE coupon_status(c) END FROM "Coupon" c WHERE id = $1) AS shut`;
+
+/** How often an admission is run again when an operator's change raced it. */
+const ADMIT_ATTEMPTS = 3;
 
 const ISSUE_BATCH = `
 WITH ins AS (
@@ -87,19 +102,39 @@ export class Ledger {
    * (with a fencing token) a newer lock holder has already written.
    */
   async issueOne(couponId: number, userId: string, fenceToken: bigint | null = null): Promise<SingleIssueResult> {
-    try {
-      const { rows } = await this.run<{ duplicate: boolean; issued: boolean; fenced: boolean }>({
-        name: "issue-one",
-        text: ISSUE_ONE,
-        values: [couponId, userId, fenceToken === null ? null : fenceToken.toString()],
-      });
-      const r = rows[0]!;
+    const r = await this.runIssueOne(couponId, userId, fenceToken, false);
+    if (r.duplicate) return "duplicate";
+    if (r.issued) return "issued";
+    return r.fenced ? "fenced" : "sold-out";
+  }
+
+  /**
+   * issueOne for a new shopper (the postgres strategy): only while the sale
+   * is open and in its window. Work admitted earlier (holds, uncertain
+   * writes) settles with issueOne, whatever the sale has become since.
+   */
+  async admitOne(couponId: number, userId: string): Promise<IssueResult | SaleShut> {
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.runIssueOne(couponId, userId, null, true);
       if (r.duplicate) return "duplicate";
       if (r.issued) return "issued";
-      return r.fenced ? "fenced" : "sold-out";
+      if (r.shut !== null) return r.shut;
+      // Refused, yet neither shut nor full in its snapshot: a change raced it. Nothing was written.
+      if (attempt === ADMIT_ATTEMPTS) throw busy();
+    }
+  }
+
+  private async runIssueOne(couponId: number, userId: string, fenceToken: bigint | null, admitting: boolean) {
+    try {
+      const { rows } = await this.run<{ duplicate: boolean; issued: boolean; fenced: boolean; shut: SaleShut | "sold-out" | null }>({
+        name: "issue-one",
+        text: ISSUE_ONE,
+        values: [couponId, userId, fenceToken === null ? null : fenceToken.toString(), admitting],
+      });
+      return rows[0]!;
     } catch (err) {
       // Two requests of one user raced past the `existing` check.
-      if (isUniqueViolation(err)) return "duplicate";
+      if (isUniqueViolation(err)) return { duplicate: true, issued: false, fenced: false, shut: null };
       throw err;
     }
   }
@@ -285,7 +320,7 @@ export class Ledger {
   async liveCoupons(strategies: readonly StrategyName[], limit: number): Promise<LedgerCoupon[]> {
     const { rows } = await this.run<LedgerCoupon>({
       name: "live-coupons",
-      text: `SELECT id, strategy, "startsAt", "endsAt", "totalQuantity", ${LEDGER_TAG} AS tag FROM "Coupon" c
+      text: `SELECT id, strategy, "startsAt", "endsAt", "totalQuantity", "saleState", "saleVersion", ${LEDGER_TAG} AS tag FROM "Coupon" c
               WHERE strategy = ANY($1::text[])
                 AND ("startsAt" IS NULL OR "startsAt" <= now()) AND ("endsAt" IS NULL OR "endsAt" > now())
               ORDER BY id DESC LIMIT $2`,
@@ -298,7 +333,8 @@ export class Ledger {
   async couponRef(couponId: number): Promise<LedgerCoupon | undefined> {
     const { rows } = await this.run<LedgerCoupon>({
       name: "coupon-ref",
-      text: `SELECT id, strategy, "startsAt", "endsAt", "totalQuantity", ${LEDGER_TAG} AS tag FROM "Coupon" c WHERE id = $1`,
+      text: `SELECT id, strategy, "startsAt", "endsAt", "totalQuantity", "saleState", "saleVersion", ${LEDGER_TAG} AS tag
+               FROM "Coupon" c WHERE id = $1`,
       values: [couponId],
     });
     return rows[0];
@@ -311,6 +347,8 @@ export interface LedgerCoupon {
   readonly startsAt: Date | null;
   readonly endsAt: Date | null;
   readonly totalQuantity: number;
+  readonly saleState: SaleState;
+  readonly saleVersion: number;
   readonly tag: string;
 }
 

@@ -1,12 +1,16 @@
+import cookieParser from "cookie-parser";
 import express, { type Express } from "express";
 import { AppError } from "../errors";
 import { auditRoutes } from "./audit-routes";
+import { adminTokenCheck, firstOf, jwtOperatorCheck, requireOperator } from "./auth";
 import { couponRoutes } from "./coupon-routes";
+import { dashboardRoutes } from "./dashboard-routes";
+import { DashboardSessions } from "./dashboard-session";
 import type { AppDeps } from "./deps";
 import { errorHandler } from "./error-handler";
 import { issueRoutes } from "./issue-routes";
 import { jsonBody } from "./json-body";
-import { requireOperator } from "./operator-auth";
+import { listRoutes } from "./list-routes";
 import { opsRoutes } from "./ops-routes";
 import { requestContext } from "./request-context";
 
@@ -18,16 +22,25 @@ export function createApp(deps: AppDeps): Express {
   app.disable("x-powered-by");
   app.disable("etag");
   app.set("query parser", false);
+  // req.secure and req.protocol believe X-Forwarded-* only from the proxies named here.
   app.set("trust proxy", deps.trustProxy);
 
+  // Any change to the ADMIN_TOKEN list logs every dashboard out.
+  const sessions = new DashboardSessions(deps.adminTokens.join(","), deps.dashboardSessionMs);
+  const tokens = adminTokenCheck(deps.adminTokens);
+  const check = deps.tokens ? firstOf(tokens, jwtOperatorCheck(deps.tokens)) : tokens;
+  const operator = requireOperator(check, sessions);
+
   app.use(requestContext(app, deps.logger, deps.metrics));
+  app.use(cookieParser(sessions.cookieSecret));
   app.use(jsonBody(BODY_LIMIT_BYTES));
 
   opsRoutes(app, deps);
   issueRoutes(app, deps);
-  const operator = requireOperator(deps.adminTokens, deps.tokens);
+  listRoutes(app, deps, operator);
   couponRoutes(app, deps, operator);
   auditRoutes(app, deps, operator);
+  dashboardRoutes(app, deps, operator, check, sessions);
 
   app.use((req, _res, next) => next(new AppError("NOT_FOUND", `No route for ${req.method} ${req.path}`)));
   app.use(errorHandler());

@@ -3,6 +3,7 @@ import type { CouponAdmin } from "../issuance/coupon-admin";
 import type { IssuanceService } from "../issuance/issuance-service";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
+import type { SaleFeed } from "../monitor/sale-feed";
 import type { IssueLimits } from "./rate-limit";
 import type { TokenVerifier } from "./token-verifier";
 
@@ -16,8 +17,6 @@ export interface AppDeps {
   /** With SHOPPER_AUTH=jwt: verifies shoppers' tokens, and operators' JWTs. Undefined: shoppers name themselves. */
   readonly tokens: TokenVerifier | undefined;
   readonly limits: IssueLimits;
-  /** Express's `trust proxy` (TRUST_PROXY), so req.ip is the client behind a load balancer. */
-  readonly trustProxy: boolean | number | string;
   /** A shopper's coupons, newest first (GET /me/coupons). */
   readonly holdings: (userId: string, limit: number, beforeId: bigint | undefined) => Promise<Holding[]>;
   readonly admin: CouponAdmin;
@@ -25,6 +24,12 @@ export interface AppDeps {
   readonly readiness: Readiness;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** The live dashboard's updates. */
+  readonly saleFeed: SaleFeed;
+  /** Express's `trust proxy` (TRUST_PROXY): req.secure, and req.ip (what RATE_LIMIT_IP counts), behind a proxy. */
+  readonly trustProxy: boolean | number | string;
+  /** How long a dashboard login lasts. */
+  readonly dashboardSessionMs: number;
   /** Upper bound for `Prefer: wait=N`, in seconds. */
   readonly maxWaitSeconds?: number;
   /** Adds POST /bench/noop, the benchmark's measure of what our middleware costs. */

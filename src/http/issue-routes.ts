@@ -1,10 +1,11 @@
 import type { Express, Response } from "express";
 import type { IssueOutcome } from "../issuance/types";
 import type { AppDeps } from "./deps";
-import { page, parsePage } from "./pagination";
+import { encodeCursor } from "./cursor";
 import { sendProblem } from "./problem";
+import { countAnswer } from "./sale-answers";
 import { issuingUser, ownUser, shopperAuth } from "./shopper-auth";
-import { issueBody, parseBody, parseCouponId, parseUserIdParam, preferWaitMs } from "./validation";
+import { holdingsQuery, issueBody, parseBody, parseCouponId, parseQuery, parseUserIdParam, preferWaitMs } from "./validation";
 import { AppError } from "../errors";
 
 const DEFAULT_MAX_WAIT_SECONDS = 30;
@@ -19,6 +20,7 @@ export function issueRoutes(app: Express, deps: AppDeps): void {
 
   app.post("/coupons/:couponId/issue", deps.limits.byAddress, shopper, async (req, res) => {
     const couponId = parseCouponId(req.params.couponId as string);
+    countAnswer(res, couponId, deps.metrics.sales);
     const userId = issuingUser(req);
     await deps.limits.byUser(userId);
     const waitMs = preferWaitMs(req.get("prefer"), maxWait);
@@ -46,11 +48,14 @@ export function issueRoutes(app: Express, deps: AppDeps): void {
   app.get("/me/coupons", shopper, async (req, res) => {
     const userId = req.shopperId;
     if (userId === undefined) throw new AppError("NOT_FOUND", "GET /me/coupons needs SHOPPER_AUTH=jwt: without a token there is no \"me\"");
-    const { items, nextCursor } = await page(parsePage(req), (limit, before) => deps.holdings(userId, limit, before));
+    const { cursor, limit } = parseQuery(holdingsQuery, req.url);
+    // One more than asked tells whether a next page exists.
+    const held = await deps.holdings(userId, limit + 1, cursor?.beforeId);
+    const page = held.slice(0, limit);
     res.json({
       userId,
-      items: items.map((h) => ({ couponId: h.couponId, name: h.name, issuedAt: h.issuedAt.toISOString() })),
-      nextCursor,
+      items: page.map((h) => ({ couponId: h.couponId, name: h.name, issuedAt: h.issuedAt.toISOString() })),
+      nextCursor: held.length > limit ? encodeCursor({ kind: "holdings", beforeId: page.at(-1)!.id }) : null,
     });
   });
 }
@@ -72,6 +77,8 @@ function sendOutcome(res: Response, couponId: number, userId: string, outcome: I
       return sendProblem(res, "SOLD_OUT", `Coupon ${couponId} is sold out`);
     case "not-started":
       return sendProblem(res, "COUPON_NOT_STARTED", `The sale of coupon ${couponId} has not started`);
+    case "paused":
+      return sendProblem(res, "COUPON_PAUSED", `The sale of coupon ${couponId} is paused; try again later`);
     case "ended":
       return sendProblem(res, "COUPON_ENDED", `The sale of coupon ${couponId} has ended`);
   }

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { AppError, couponNotFound } from "../errors";
+import { COUPON_STATUSES } from "../issuance/sale";
 import { DEFAULT_STRATEGY, STRATEGIES } from "../issuance/strategy-names";
+import { decodeCursor, type Cursor } from "./cursor";
 
 const MAX_INT4 = 2_147_483_647;
 const MAX_INT8 = 9_223_372_036_854_775_807n;
@@ -57,23 +59,102 @@ export const userId = userIdInput.transform((v, ctx) => {
 
 const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 const quantity = z.number().int().min(1).max(10_000_000);
+const name = z.string().trim().min(1).max(100);
+const description = z.string().trim().min(1).max(1000);
+const windowOrdered = {
+  check: (c: { startsAt?: Date | null | undefined; endsAt?: Date | null | undefined }) => !c.startsAt || !c.endsAt || c.startsAt < c.endsAt,
+  params: { message: "endsAt must be after startsAt", path: ["endsAt"] },
+};
 
 export const issueBody = z.strictObject({ userId });
 
 export const createCouponBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(100),
+    name,
+    description: description.optional(),
     totalQuantity: quantity,
     strategy: z.enum(STRATEGIES).default(DEFAULT_STRATEGY),
     startsAt: instant.optional(),
     endsAt: instant.optional(),
   })
-  .refine((c) => !c.startsAt || !c.endsAt || c.startsAt < c.endsAt, {
-    message: "endsAt must be after startsAt",
-    path: ["endsAt"],
-  });
+  .refine(windowOrdered.check, windowOrdered.params);
+
+/** PATCH /coupons/:id: any of these; null clears the description or a window bound. */
+export const editCouponBody = z
+  .strictObject({
+    name: name.optional(),
+    description: description.nullable().optional(),
+    startsAt: instant.nullable().optional(),
+    endsAt: instant.nullable().optional(),
+  })
+  .refine((c) => Object.keys(c).length > 0, { message: "name, description, startsAt or endsAt is required" })
+  .refine(windowOrdered.check, windowOrdered.params);
 
 export const setLimitBody = z.strictObject({ totalQuantity: quantity });
+
+/** A page size: a decimal integer from 1 to `max`, `fallback` when absent. */
+const pageLimit = (fallback: number, max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,7}$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().min(1).max(max))
+    .default(fallback);
+
+export const listCouponsQuery = z.strictObject({
+  status: z.enum(COUPON_STATUSES).optional(),
+  cursor: z.string().transform(cursorOf("coupons")).optional(),
+  limit: pageLimit(20, 100),
+});
+
+/** For routes that take no query parameters: any is 400. */
+export const noQuery = z.strictObject({});
+
+export const listWinnersQuery = z.strictObject({
+  cursor: z.string().transform(cursorOf("winners")).optional(),
+  limit: pageLimit(100, 1000),
+});
+
+/** The audit trail and a shopper's coupons: newest first, 50 a page unless asked. */
+export const auditQuery = z.strictObject({
+  cursor: z.string().transform(cursorOf("audit")).optional(),
+  limit: pageLimit(50, 100),
+});
+
+export const holdingsQuery = z.strictObject({
+  cursor: z.string().transform(cursorOf("holdings")).optional(),
+  limit: pageLimit(50, 100),
+});
+
+function cursorOf<K extends Cursor["kind"]>(kind: K) {
+  return (raw: string, ctx: z.RefinementCtx): Extract<Cursor, { kind: K }> => {
+    const cursor = decodeCursor(raw);
+    if (cursor?.kind === kind) return cursor as Extract<Cursor, { kind: K }>;
+    ctx.addIssue({ code: "custom", message: "is not a cursor this list gave out" });
+    return z.NEVER;
+  };
+}
+
+/**
+ * Parses the query string against a schema, or throws 400 INVALID_QUERY
+ * listing each problem. A parameter given twice is a problem too.
+ */
+export function parseQuery<T extends z.ZodType>(schema: T, url: string): z.output<T> {
+  const params = new URLSearchParams(url.includes("?") ? url.slice(url.indexOf("?") + 1) : "");
+  const query: Record<string, string> = {};
+  const errors: { path: string; message: string }[] = [];
+  for (const [key, value] of params) {
+    if (Object.hasOwn(query, key)) errors.push({ path: key, message: "is given more than once" });
+    query[key] = value;
+  }
+  const result = schema.safeParse(query);
+  if (result.success && errors.length === 0) return result.data;
+  for (const issue of result.success ? [] : result.error.issues) {
+    if (issue.code === "unrecognized_keys") errors.push(...issue.keys.map((key) => ({ path: key, message: "is not a parameter of this route" })));
+    else errors.push({ path: issue.path.join("."), message: issue.message });
+  }
+  throw new AppError("INVALID_QUERY", "The query string is invalid", { extra: { errors } });
+}
 
 /** Parses a body against a schema, or throws 400 VALIDATION_FAILED listing each problem. */
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
@@ -90,3 +171,6 @@ export function preferWaitMs(header: string | undefined, capSeconds: number): nu
   const m = /(?:^|[,;\s])wait\s*=\s*"?(\d{1,6})"?/i.exec(header);
   return m ? Math.min(Number(m[1]), capSeconds) * 1000 : undefined;
 }
+
+/** The dashboard's login form: an operator credential (ADMIN_TOKEN). */
+export const dashboardLoginBody = z.strictObject({ token: z.string().min(1).max(8_192) });

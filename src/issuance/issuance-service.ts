@@ -1,12 +1,11 @@
 import { isUnavailable, couponNotFound } from "../errors";
 import type { Metrics } from "../metrics";
 import type { CouponCatalog } from "./coupon-catalog";
+import { ENDED, NOT_STARTED } from "./sale";
 import type { StrategyName } from "./strategy-names";
 import type { UncertainWrites } from "./uncertain-writes";
 import type { CouponRef, IssuanceStatus, IssuanceStrategy, IssueOptions, IssueOutcome } from "./types";
 
-const NOT_STARTED: IssueOutcome = Object.freeze({ kind: "not-started" });
-const ENDED: IssueOutcome = Object.freeze({ kind: "ended" });
 const PENDING_STATUS: IssuanceStatus = Object.freeze({ status: "PENDING" });
 
 export type StrategySet = Readonly<Record<StrategyName, IssuanceStrategy>>;
@@ -28,6 +27,9 @@ export class IssuanceService {
 
   async issue(couponId: number, userId: string, options: IssueOptions = {}): Promise<IssueOutcome> {
     const coupon = await this.coupon(couponId);
+    // A fast answer for the crowd outside the window, from memory. Admission
+    // itself checks the window (and any pause or close) again, in Redis or in
+    // PostgreSQL, so a window edited in another process is never overstepped.
     const now = Date.now();
     if (coupon.startsAt && now < coupon.startsAt.getTime()) return this.count(coupon, NOT_STARTED);
     if (coupon.endsAt && now >= coupon.endsAt.getTime()) return this.count(coupon, ENDED);

@@ -4,6 +4,7 @@ import { LockTimeoutError, LockUnavailableError, type DistributedLock, type Held
 import type { CouponStore } from "../coupon-store/coupon-store";
 import type { HoldSweeper } from "./hold-sweeper";
 import { statusWithHolds } from "./row-status";
+import { isShut, shutOutcome } from "./sale";
 import type { UncertainWrites } from "./uncertain-writes";
 import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
 
@@ -55,6 +56,7 @@ export class LockStrategy implements IssuanceStrategy {
   async issue(coupon: CouponRef, userId: string): Promise<IssueOutcome> {
     // Reads only: when Redis does not answer, nothing has changed and 503 is the truth.
     const fast = await this.store.checkAdmission(coupon, userId);
+    if (isShut(fast)) return shutOutcome(fast);
     if (fast === "duplicate") return ALREADY_ISSUED;
     if (fast === "sold-out") return SOLD_OUT;
     return new Promise((resolve, reject) => {
@@ -107,7 +109,10 @@ export class LockStrategy implements IssuanceStrategy {
   private async critical(coupon: CouponRef, batch: readonly Waiter[], held: HeldLock): Promise<Map<string, Decision>> {
     const couponId = coupon.id;
     const users = [...new Set(batch.map((w) => w.userId))];
-    const { room, admitted } = await this.store.checkAdmissions(coupon, users);
+    const checks = await this.store.checkAdmissions(coupon, users);
+    // Paused or closed since they arrived: none of them was admitted yet.
+    if (isShut(checks)) return new Map(users.map((u) => [u, shutOutcome(checks)]));
+    const { room, admitted } = checks;
     const decided = new Map<string, Decision>();
     const candidates = users.filter((u, i) => (admitted[i] ? (decided.set(u, ALREADY_ISSUED), false) : true));
     const winners = candidates.slice(0, Math.max(0, room));

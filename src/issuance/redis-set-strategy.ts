@@ -5,6 +5,7 @@ import type { HoldSweeper } from "./hold-sweeper";
 import { OUTCOME_UNKNOWN, type CouponStore } from "../coupon-store/coupon-store";
 import type { HoldStore } from "../coupon-store/hold-store";
 import { statusWithHolds } from "./row-status";
+import { isShut, shutOutcome } from "./sale";
 import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStatus, type IssuanceStrategy, type IssueOutcome } from "./types";
 
 /**
@@ -37,6 +38,7 @@ export class RedisSetStrategy implements IssuanceStrategy {
     // Sent but unanswered: Redis may run it late. If it does, the hold is
     // settled by a sweeper and the status route tells the shopper.
     if (admission === OUTCOME_UNKNOWN) return PENDING;
+    if (isShut(admission)) return shutOutcome(admission);
     if (admission === "duplicate") return ALREADY_ISSUED;
     if (admission === "sold-out") return SOLD_OUT;
     // Admitted now, or held by an earlier request of theirs: writing is idempotent.

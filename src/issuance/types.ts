@@ -20,6 +20,7 @@ export type IssueOutcome =
   | { readonly kind: "already-issued" }
   | { readonly kind: "sold-out" }
   | { readonly kind: "not-started" }
+  | { readonly kind: "paused" }
   | { readonly kind: "ended" };
 
 export type IssuanceStatus =

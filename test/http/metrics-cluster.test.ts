@@ -117,6 +117,48 @@ it("WORKERS=2: every scrape answers the sum over both workers", async () => {
   }
 });
 
+/** The first update of the dashboard's stream, read on a connection of its own. */
+function firstDashboardUpdate(url: string): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${url}/dashboard/events`, { agent: false, headers: { authorization: `Bearer ${env.config.adminTokens[0]}` } });
+    req.on("error", reject);
+    req.on("response", (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`dashboard stream answered ${res.statusCode}`));
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => {
+        text += d;
+        const m = /^data: (.*)$/m.exec(text);
+        if (m) {
+          resolve(JSON.parse(m[1]!));
+          req.destroy();
+        }
+      });
+    });
+  });
+}
+
+it("WORKERS=2: the dashboard's answers per coupon are the sum over both workers", async () => {
+  const app = await spawnApp(env, { WORKERS: "2", LOG_LEVEL: "info" });
+  try {
+    await until("both workers to listen", () => logLines(app).filter((l) => l.msg === "listening").length === 2);
+    const { id } = await createCoupon(app.url, { totalQuantity: 1_000 });
+    await issueCrowd(app, id);
+    const servedBy = new Set(logLines(app).filter((l) => l.msg === "request" && String(l.url).endsWith("/issue")).map((l) => l.pid));
+    expect(servedBy.size).toBe(2);
+    // Whichever worker serves the stream, it shows every worker's answers (one worker's share would be less).
+    for (let stream = 0; stream < 4; stream++) {
+      const update = await firstDashboardUpdate(app.url);
+      const coupon = update.coupons.find((c: { id: number }) => c.id === id);
+      expect(coupon).toMatchObject({ issued: ISSUES, answers: { issued: ISSUES, soldOut: 0 } });
+      expect(update.problems).toEqual([]);
+    }
+    expect(await stop(app)).toBe(0);
+  } finally {
+    app.kill("SIGKILL");
+  }
+});
+
 it("WORKERS=1 (the default): /metrics is this process's registry, as before", async () => {
   const app = await spawnApp(env);
   try {

@@ -19,6 +19,11 @@ export async function request<T = any>(
     headers["content-type"] ??= "application/json";
   }
   const res = await fetch(url, { method: init.method ?? (payload === undefined ? "GET" : "POST"), headers, body: payload });
+  // An event stream (the dashboard's) never ends: its status and headers are the whole answer.
+  if (res.headers.get("content-type")?.startsWith("text/event-stream")) {
+    await res.body?.cancel();
+    return { status: res.status, headers: res.headers, body: "" as T };
+  }
   const text = await res.text();
   const type = res.headers.get("content-type") ?? "";
   return { status: res.status, headers: res.headers, body: /json/.test(type) && text ? JSON.parse(text) : text };

@@ -31,6 +31,15 @@ describe("loadConfig", () => {
     expect(c.redlockNodes).toEqual(["redis://a:1", "redis://b:2"]);
   });
 
+  it("reads TRUST_PROXY as express takes it, and the dashboard login's lifetime", () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({}).dashboardSessionMs).toBe(8 * 3_600_000);
+    expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: "loopback, 10.0.0.0/8" }).trustProxy).toBe("loopback, 10.0.0.0/8");
+    expect(loadConfig({ DASHBOARD_SESSION_HOURS: "0.5" }).dashboardSessionMs).toBe(1_800_000);
+  });
+
   it.each([
     [{ PORT: "http" }, /^Invalid configuration: PORT /],
     [{ WORKERS: "0" }, /^Invalid configuration: WORKERS /],
@@ -54,6 +63,8 @@ describe("loadConfig", () => {
     [{ RATE_LIMIT_IP: "5/day" }, /^Invalid configuration: RATE_LIMIT_IP /],
     [{ TRUST_PROXY: "10.0.0.300" }, /^Invalid configuration: TRUST_PROXY /],
     [{ TRUST_PROXY: "somewhere" }, /^Invalid configuration: TRUST_PROXY /],
+    [{ TRUST_PROXY: "yes please" }, /^Invalid configuration: TRUST_PROXY /],
+    [{ DASHBOARD_SESSION_HOURS: "25" }, /^Invalid configuration: DASHBOARD_SESSION_HOURS /],
   ])("fails with one line naming the variable: %p", (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -14,6 +14,12 @@ describe("the admission scripts' reply codes", () => {
     expect(admissionChecks([2, 0, 1, 0])).toEqual({ room: 2, admitted: [false, true, false] });
   });
 
+  it("reads every admission script's refusal while the sale is shut", () => {
+    for (const read of [holdAdmission, queueAdmission, admissionCheck, admissionChecks]) {
+      expect([5, 6, 7].map((code) => read(code))).toEqual(["paused", "ended", "not-started"]);
+    }
+  });
+
   it("fails loudly on a code no script answers, instead of guessing an outcome", () => {
     // 0 (not loaded) never reaches these readers: the store loads the coupon and asks again.
     for (const read of [holdAdmission, queueAdmission, admissionCheck]) {

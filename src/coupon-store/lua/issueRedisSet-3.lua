@@ -6,7 +6,7 @@ confirms in time (its caller gave up, its process died, PostgreSQL was away)
 is settled by any process's hold sweeper, so a place is never lost to a
 caller who stopped listening.
 
-KEYS[1]  coupon:{id}:meta    hash: limit, tag (the ledger state it was loaded from)
+KEYS[1]  coupon:{id}:meta    hash: limit, tag (the ledger state it was loaded from), sale fields
 KEYS[2]  coupon:{id}:issued  set of admitted userIds (written or held)
 KEYS[3]  coupon:{id}:holds   sorted set userId -> settle-by time (ms, Redis clock)
 ARGV[1]  userId (canonical decimal string)
@@ -19,8 +19,14 @@ Returns
   2  DUPLICATE   userId's row is written
   3  SOLD_OUT    every place is written or held
   4  HELD        userId holds a place whose row is not confirmed yet
+  5  PAUSED       the sale is paused (see includes/saleRefusal.lua)
+  6  ENDED        the sale is closed or past its window
+  7  NOT_STARTED  the sale window has not opened
 ]]
+-- @include saleRefusal
 if redis.call('HGET', KEYS[1], 'tag') ~= ARGV[2] then return 0 end
+local refusal = saleRefusal(KEYS[1])
+if refusal then return refusal end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 4 end
   return 2

@@ -10,7 +10,7 @@ another ledger state (a re-created or restored database) is discarded whole,
 its queue and holds included, never merged. A loaded state is never replaced
 here: repairs only add to it (see CouponStore.addLedgerHolders).
 
-KEYS[1]  coupon:{id}:meta            hash: limit, tag
+KEYS[1]  coupon:{id}:meta            hash: limit, tag, and the sale: state, startsAt, endsAt, saleVersion
 KEYS[2]  coupon:{id}:issued          set of admitted userIds
 KEYS[3]  coupon:{id}:staging:<uuid>  the loader's staging set (may be absent if empty)
 KEYS[4]  coupon:{id}:pending         hash userId -> admittedAt of queued shoppers
@@ -19,11 +19,16 @@ KEYS[6]  coupon:{id}:queue           the queue strategy's list
 KEYS[7]  coupon:{id}:workers         the queue workers' heartbeats
 ARGV[1]  limit read from PostgreSQL
 ARGV[2]  the coupon's ledger tag, read from PostgreSQL with the limit
+ARGV[3]  sale state (open | paused | closed), read with the limit
+ARGV[4]  startsAt in ms, or '' for none
+ARGV[5]  endsAt in ms, or '' for none
+ARGV[6]  saleVersion
 
 Returns
   1  published
   0  already loaded from this ledger state by someone else; staging discarded
 ]]
+-- @include writeSale
 local current = redis.call('HGET', KEYS[1], 'tag')
 if current == ARGV[2] then
   redis.call('UNLINK', KEYS[3])
@@ -32,7 +37,7 @@ end
 if current then
   -- Queued and held shoppers of another ledger must never reach this one.
   redis.call('UNLINK', KEYS[4], KEYS[5], KEYS[6], KEYS[7])
-  redis.call('HDEL', KEYS[1], 'limit')
+  redis.call('HDEL', KEYS[1], 'limit', 'saleVersion')
 end
 -- UNLINK frees a large old set in the background instead of inside this script.
 redis.call('UNLINK', KEYS[2])
@@ -48,5 +53,7 @@ for i = 1, #waiting, 1000 do
 end
 -- A limit written by PUT /limit while we were loading is newer than ours.
 redis.call('HSETNX', KEYS[1], 'limit', ARGV[1])
+-- Likewise a sale written by an operator while we were loading, if newer.
+writeSale(KEYS[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 redis.call('HSET', KEYS[1], 'tag', ARGV[2])
 return 1

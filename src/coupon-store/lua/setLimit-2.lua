@@ -1,7 +1,7 @@
 --[[
 Change a coupon's limit, refusing to go below what is already admitted.
 
-KEYS[1]  coupon:{id}:meta    hash: limit, tag
+KEYS[1]  coupon:{id}:meta    hash: limit, tag, and the sale: state, startsAt, endsAt, saleVersion
 KEYS[2]  coupon:{id}:issued  set of admitted userIds
 ARGV[1]  new limit
 ARGV[2]  the coupon's ledger tag

@@ -2,6 +2,7 @@ import { rethrowAsUnavailable } from "../../errors";
 import type { Ledger } from "../../db/ledger";
 import { OUTCOME_UNKNOWN, type CouponStore } from "../../coupon-store/coupon-store";
 import { rowStatus } from "../row-status";
+import { isShut, shutOutcome } from "../sale";
 import {
   ALREADY_ISSUED,
   ISSUED,
@@ -42,6 +43,7 @@ export class QueueStrategy implements IssuanceStrategy {
     // what it holds when it wakes), and the worker would then issue this
     // shopper. Only PENDING stays true either way; the status route tells.
     if (admission === OUTCOME_UNKNOWN) return PENDING;
+    if (isShut(admission)) return shutOutcome(admission);
     if (admission === "duplicate") return ALREADY_ISSUED;
     if (admission === "sold-out") return SOLD_OUT;
     // Drain now; the worker's tick also tells every other process's worker about this queue.

@@ -79,22 +79,46 @@ describe("the audit trail", () => {
     expect(raised.status).toBe(200);
     const trail = await audit(id);
     expect(trail.status).toBe(200);
+    const settings = { name: "audited", description: null, strategy: "redis-set", startsAt: null, endsAt: null, status: "live" };
     expect(trail.body).toEqual({
       couponId: id,
       items: [
-        { id: expect.any(String), action: "limit", actor: tokenId(NEXT_TOKEN), before: { totalQuantity: 5 }, after: { totalQuantity: 8 }, requestId: "req-limit-1", at: expect.any(String) },
         {
           id: expect.any(String),
-          action: "create",
-          actor: tokenId(ADMIN_TOKEN),
-          before: null,
-          after: { name: "audited", strategy: "redis-set", totalQuantity: 5, startsAt: null, endsAt: null },
-          requestId: "req-create-1",
+          action: "set-limit",
+          actor: tokenId(NEXT_TOKEN),
+          before: { ...settings, totalQuantity: 5 },
+          after: { ...settings, totalQuantity: 8 },
+          requestId: "req-limit-1",
           at: expect.any(String),
         },
+        { id: expect.any(String), action: "create", actor: tokenId(ADMIN_TOKEN), before: null, after: { ...settings, totalQuantity: 5 }, requestId: "req-create-1", at: expect.any(String) },
       ],
       nextCursor: null,
     });
+  });
+
+  it("records edits, pause, resume and close, also when made from the dashboard logged in with an operator JWT", async () => {
+    const { id } = await createCoupon(app.url, { totalQuantity: 5, startsAt: "2099-01-01T00:00:00Z" });
+    expect((await request(`${app.url}/coupons/${id}`, { method: "PATCH", body: { name: "renamed" }, operator: true })).status).toBe(200);
+    expect((await request(`${app.url}/coupons/${id}/pause`, { method: "POST", operator: true })).status).toBe(200);
+    // A refused transition records nothing.
+    expect((await request(`${app.url}/coupons/${id}/pause`, { method: "POST", operator: true })).body.code).toBe("INVALID_TRANSITION");
+    const admin = await mintToken(signing, { sub: "ops-bob", ttlSeconds: 600, admin: true });
+    const login = await request(`${app.url}/dashboard/login`, { body: { token: admin } });
+    expect(login.status).toBe(200);
+    const cookie = { cookie: login.headers.get("set-cookie")!.split(";")[0]!, origin: app.url, "x-csrf-token": login.body.csrfToken };
+    expect((await request(`${app.url}/coupons/${id}/resume`, { method: "POST", headers: cookie })).status).toBe(200);
+    expect((await request(`${app.url}/coupons/${id}/close`, { method: "POST", headers: cookie })).status).toBe(200);
+    const items = (await audit(id)).body.items as { action: string; actor: string; before: { name: string; status: string }; after: { name: string; status: string } }[];
+    expect(items.map((e) => [e.action, e.actor, e.before?.status ?? null, e.after.status])).toEqual([
+      ["close", "jwt:ops-bob", "scheduled", "ended"],
+      ["resume", "jwt:ops-bob", "paused", "scheduled"],
+      ["pause", tokenId(ADMIN_TOKEN), "scheduled", "paused"],
+      ["edit", tokenId(ADMIN_TOKEN), "scheduled", "scheduled"],
+      ["create", tokenId(ADMIN_TOKEN), null, "scheduled"],
+    ]);
+    expect([items[3]!.before.name, items[3]!.after.name]).toEqual(["test coupon", "renamed"]);
   });
 
   it("records nothing for a refused change or a dry run, and a reconcile only when it repaired", async () => {
@@ -123,7 +147,7 @@ describe("the audit trail", () => {
   it("writes the entry in the change's transaction: if it cannot be recorded, the limit does not change", async () => {
     const { id } = await createCoupon(app.url, { totalQuantity: 5, strategy: "postgres" });
     // NOT VALID: only new entries are checked; this file's earlier limit entries stay.
-    await env.sql(`ALTER TABLE "AuditEntry" ADD CONSTRAINT no_limit_entries CHECK (action <> 'limit') NOT VALID`);
+    await env.sql(`ALTER TABLE "AuditEntry" ADD CONSTRAINT no_limit_entries CHECK (action <> 'set-limit') NOT VALID`);
     try {
       const res = await request(`${app.url}/coupons/${id}/limit`, { method: "PUT", body: { totalQuantity: 9 }, operator: true });
       expect(res.status).toBe(503);
