@@ -23,8 +23,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
 import { migrate } from "../src/db/migrate";
-import { intArg } from "./bench/args";
-import { runCli, strictArgs } from "./load/args";
+import { intArg, runCli, strictArgs } from "./load/args";
 
 const USAGE = "usage: npm run bench:export -- [--rows N=1000000] [--slow-seconds S=5]";
 const TARGET_RSS_MB = 200;

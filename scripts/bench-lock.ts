@@ -13,6 +13,7 @@ import { Redis } from "ioredis";
 import { createLock, LockTimeoutError } from "../src/lock";
 import { lockKeys } from "../src/lock";
 import { closeRedis } from "../src/redis/client";
+import { renderTable } from "./bench/table";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const CONTENDERS = [1, 10, 100];
@@ -163,13 +164,11 @@ interface Row {
 }
 
 function printTable(rows: readonly Row[], names: readonly string[]): void {
-  const header = ["", ...names, "ours / redlock", ""];
-  const lines = rows.map((r) => {
+  const cells = rows.map((r) => {
     const ratio = r.values[0] / r.values[1];
     return [r.label, ...r.values.map((v) => v.toFixed(r.digits)), ratio.toFixed(ratio < 0.1 ? 3 : 2), r.note ?? ""];
   });
-  const widths = header.map((_, i) => Math.max(...[header, ...lines].map((l) => l[i]!.length)));
-  for (const line of [header, ...lines]) console.log(line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
+  console.log(renderTable({ title: "Ours against redlock", headers: ["", ...names, "ours / redlock", ""], numeric: [1, 2, 3], rows: cells }));
 }
 
 async function main(): Promise<void> {

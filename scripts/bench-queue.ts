@@ -6,24 +6,17 @@
  * are admitted over HTTP, then released), next to plain 500-row
  * multi-VALUES INSERTs of Q rows into the same table, measured in the same
  * run, interleaved, R times each; medians. Target: queue ≥ 50% of the INSERTs.
- * Database and key prefix: as npm run bench (BENCH_DATABASE_URL, BENCH_REDIS_KEY_PREFIX).
+ * Stores: as npm run bench (its own redis-server, BENCH_DATABASE_URL).
  * Exit codes: 0 PASS, 1 MISS, 2 bad arguments, 3 the run itself failed.
  */
-import { readdirSync } from "node:fs";
 import path from "node:path";
-import { Redis } from "ioredis";
-import { intArg } from "./bench/args";
-import { BENCH_KEY_PREFIX, freshBenchDatabase, useBenchStores } from "./bench/bench-env";
-import { dropCouponKeys } from "./bench/cleanup";
-import { formatTop, topSelfTime } from "./bench/profile-summary";
+import { useBenchStores } from "./bench/bench-env";
 import { connect, createRefCoupon, multiRowInserts } from "./bench/pg-refs";
 import { drainVsInserts, MAX_CLEAN_HOLD_SECONDS, measureQueueDrain, type DrainComparison } from "./bench/queue-drain";
-import { num, pct, renderText } from "./bench/table";
-import { runCli, strictArgs } from "./load/args";
-import { redisUrl } from "./load/inspect";
+import { num, pct, renderTable } from "./bench/table";
+import { intArg, runCli, strictArgs } from "./load/args";
 import { startService } from "./load/service";
 
-useBenchStores();
 const NEED = 0.5;
 const WARM_UP_QUANTITY = 2_000;
 const USAGE = "usage: npm run bench:queue -- [--quantity Q=10000] [--connections C=200] [--repeats R=3] [--workers K=1] [--cpu-prof]";
@@ -50,25 +43,25 @@ function parse(argv: string[]): Options {
 
 async function run(o: Options): Promise<boolean> {
   const profileDir = path.resolve("bench-results", `queue-${new Date().toISOString().replace(/[:.]/g, "-")}`, "profiles");
-  const database = await freshBenchDatabase();
-  const service = await startService(o.workers, 60_000, { nodeArgs: o.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [] });
-  process.once("SIGINT", () => void service.stop().finally(() => process.exit(130)));
-  const pg = await connect();
-  const couponIds: number[] = [];
+  const stores = await useBenchStores();
+  const database = stores.note;
   let cmp: DrainComparison;
   try {
-    console.log(`bench-queue: warm-up (${WARM_UP_QUANTITY} queued, ${WARM_UP_QUANTITY} inserted), then ${o.repeats}× ${num(o.quantity)} each, interleaved`);
-    couponIds.push((await measureQueueDrain(service, pg, WARM_UP_QUANTITY, o.connections, 99)).couponId);
-    await multiRowInserts(pg, await createRefCoupon(pg, 10_000_000, "bench-queue warm-up"), WARM_UP_QUANTITY);
-    cmp = await drainVsInserts(service, pg, o.quantity, o.connections, o.repeats, true);
-    couponIds.push(...cmp.drains.map((d) => d.couponId));
+    const service = await startService(o.workers, 60_000, { nodeArgs: o.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [] });
+    process.once("SIGINT", () => void service.stop().finally(() => process.exit(130)));
+    const pg = await connect();
+    try {
+      console.log(`bench-queue: warm-up (${WARM_UP_QUANTITY} queued, ${WARM_UP_QUANTITY} inserted), then ${o.repeats}× ${num(o.quantity)} each, interleaved`);
+      await measureQueueDrain(service, pg, WARM_UP_QUANTITY, o.connections, 99);
+      await multiRowInserts(pg, await createRefCoupon(pg, 10_000_000, "bench-queue warm-up"), WARM_UP_QUANTITY);
+      cmp = await drainVsInserts(service, pg, o.quantity, o.connections, o.repeats, true);
+    } finally {
+      const code = await service.stop();
+      if (code !== 0) console.error(`bench-queue: the service exited with code ${code}\n${service.tail().join("\n")}`);
+      await pg.end();
+    }
   } finally {
-    const code = await service.stop();
-    if (code !== 0) console.error(`bench-queue: the service exited with code ${code}\n${service.tail().join("\n")}`);
-    await pg.end();
-    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
-    await dropCouponKeys(redis, BENCH_KEY_PREFIX, couponIds).catch(() => undefined);
-    redis.disconnect();
+    await stores.redis.stop();
   }
   const { drains, inserts } = cmp;
   const queueRate = cmp.drain!.rowsPerSecond;
@@ -79,20 +72,13 @@ async function run(o: Options): Promise<boolean> {
     pct(d.rowsPerSecond / inserts[i]!.perSecond), `${num(d.admissionRps)} req/s, ${d.heldSeconds.toFixed(1)} s` + (d.heldSeconds > MAX_CLEAN_HOLD_SECONDS ? " (long hold: suspect)" : ""),
   ]);
   rows.push(["median", num(queueRate), "", num(insertRate), "", pct(ratio), ""]);
-  console.log("\n" + renderText({
+  console.log("\n" + renderTable({
     title: `Queue drain vs plain INSERTs: ${num(o.quantity)} rows, ${o.workers} service process(es), QUEUE_BATCH_SIZE=${process.env.QUEUE_BATCH_SIZE ?? 500}, LOG_LEVEL=warn, ${database}`,
     headers: ["run", "queue rows/s", "drain s", "500-row INSERT rows/s", "insert s", "queue/insert", "admission (workers held)"],
     numeric: [1, 2, 3, 4, 5],
     rows,
   }));
-  if (o.cpuProf) {
-    for (const f of readdirSync(profileDir).filter((n) => n.endsWith(".cpuprofile"))) {
-      // The drains are a fraction of a second each among seconds of HTTP admission: show them on their own too.
-      const file = path.join(profileDir, f);
-      console.log(`\nTop self time, whole run, ${file}:\n${formatTop(topSelfTime(file))}`);
-      console.log(`\nTop self time, drains only (lock released → last row):\n${formatTop(topSelfTime(file, 15, drains.map((d) => d.windowUs)))}`);
-    }
-  }
+  if (o.cpuProf) console.log(`\nService CPU profiles: ${profileDir}/*.cpuprofile (open them in Chrome DevTools, Performance panel)`);
   // The verdict is the ratio of the medians; the paired ratios show how much of a MISS or PASS is the machine's noise.
   const paired = drains.map((d, i) => d.rowsPerSecond / inserts[i]!.perSecond).sort((x, y) => x - y);
   console.log(`\npaired ratios, run by run: ${paired.map(pct).join(", ")} (median ${pct(paired[Math.floor(paired.length / 2)]!)})`);

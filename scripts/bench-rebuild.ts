@@ -46,10 +46,9 @@ import { couponKeys } from "../src/coupon-store/keys";
 import { CouponStore } from "../src/coupon-store/coupon-store";
 import { createLogger } from "../src/logger";
 import { startServer, type RunningServer } from "../src/server";
-import { intArg } from "./bench/args";
-import { BENCH_DATABASE_URL, BENCH_KEY_PREFIX, freshBenchDatabase } from "./bench/bench-env";
-import { ms, num, renderText } from "./bench/table";
-import { runCli, strictArgs } from "./load/args";
+import { BENCH_DATABASE_URL, freshBenchDatabase } from "./bench/bench-env";
+import { ms, num, renderTable } from "./bench/table";
+import { intArg, runCli, strictArgs } from "./load/args";
 import { startRedisServer } from "./support/redis-server";
 
 const USAGE = "usage: npm run bench:rebuild -- [--rows N=1000000] [--repeats R=3] [--requests Q=200] [--json FILE]";
@@ -216,7 +215,6 @@ async function run(o: Options): Promise<Record<string, unknown>> {
   const probe = new Redis(redisServer.url, { connectionName: PROBE_NAME, maxRetriesPerRequest: 1 });
   // Our own database beside the other benches', so neither run drops the other's.
   const dbUrl = new URL(process.env.BENCH_REBUILD_DATABASE_URL ?? BENCH_DATABASE_URL.replace(/_bench$/, "_rebuild_bench"));
-  process.env.REDIS_URL = redisServer.url; // freshBenchDatabase sweeps the bench prefix from this Redis, ours
   let running: RunningServer | undefined;
   let pg: Client | undefined;
   try {
@@ -225,7 +223,6 @@ async function run(o: Options): Promise<Record<string, unknown>> {
     const config = loadConfig({
       DATABASE_URL: dbUrl.toString(),
       REDIS_URL: redisServer.url,
-      REDIS_KEY_PREFIX: BENCH_KEY_PREFIX,
       ADMIN_TOKEN,
       LOG_LEVEL: "error",
       PORT: "0",
@@ -243,11 +240,10 @@ async function run(o: Options): Promise<Record<string, unknown>> {
     const admin = app.services.deps.admin;
     // A CouponStore of our own on the app's connections, to time rebuilds without HTTP in the way.
     const state = new CouponStore(app.services.redis, new Ledger(app.services.db.pool), { answerWithinMs: config.redisCommandTimeoutMs });
-    const key = (k: string) => BENCH_KEY_PREFIX + k;
-    const issued = key(couponKeys(couponId).issued);
+    const issued = couponKeys(couponId).issued;
     const loseKeys = async () => {
       const k = couponKeys(couponId);
-      await probe.unlink(key(k.meta), key(k.issued), key(k.holds));
+      await probe.unlink(k.meta, k.issued, k.holds);
       await sleep(200); // UNLINK frees in the background: let it finish outside the measurements
     };
     const expectAdmitted = async (n: number, when: string) => {
@@ -293,7 +289,7 @@ async function run(o: Options): Promise<Record<string, unknown>> {
     const rounds: { rebuildMs: number; pgReadMs: number; saddMs: number; slowest: Slowest; reference: Slowest }[] = [];
     for (let i = 0; i < o.repeats; i++) {
       const read = await timed(readAll);
-      const refKey = key(`${couponKeys(couponId).meta}:sadd-reference`);
+      const refKey = `${couponKeys(couponId).meta}:sadd-reference`;
       const sadd = await slowestDuring(probe, (client) => client === PROBE_NAME, () =>
         timed(async () => {
           const pipeline = probe.pipeline();
@@ -338,7 +334,6 @@ async function run(o: Options): Promise<Record<string, unknown>> {
   } finally {
     await running?.stop();
     await pg?.end();
-    // Dropped while our redis-server still runs: freshBenchDatabase also sweeps the bench prefix from it.
     const dropped = await freshBenchDatabase(dbUrl.toString()).catch((err: Error) => err.message);
     if (!dropped.endsWith("fresh")) console.error(`bench-rebuild: could not drop the bench database: ${dropped}`);
     probe.disconnect();
@@ -432,7 +427,7 @@ function report(o: Options, r: Results): Record<string, unknown> {
   ];
   console.log(
     "\n" +
-      renderText({
+      renderTable({
         title: `Rebuild and reconcile at ${num(o.rows)} issued users (median of ${o.repeats}; private redis-server, SLOWLOG threshold 0)`,
         headers: ["measure", "result", "runs / detail", "target", ""],
         rows,

@@ -3,53 +3,57 @@
  *   [--strategies a,b] [--workers K] [--seed X] [--cpu-prof] [--out DIR]
  *
  * Every strategy on the same workload (issuing: a fresh coupon of Q sold out
- * to unique users; sold out: the same coupon, fixed duration), next to three
- * no-op HTTP references and three PostgreSQL/Redis references, all measured
- * in this run. Prints tables with PASS/MISS per target and writes
- * bench-results/<timestamp>/{results.json,report.md,report.html}.
- * Uses its own database and key prefix: BENCH_DATABASE_URL (default
- * postgresql://postgres@127.0.0.1:5432/coupons_bench, created by the service),
- * BENCH_REDIS_KEY_PREFIX (default "bench:"); REDIS_URL as usual.
+ * to unique users; sold out: the same coupon, fixed duration), with what each
+ * request cost Redis, PostgreSQL and the service's CPU, next to three no-op
+ * HTTP references and three PostgreSQL/Redis references, all measured in
+ * this run. Prints tables and the targets of scripts/bench/targets.json with
+ * PASS/MISS, and writes bench-results/<timestamp>/{results.json,report.md,report.html}.
+ * Its own stores: a redis-server it starts on a free port, and the database
+ * BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/coupons_bench,
+ * dropped, then created again by the service).
  * Exit codes: 0 done (targets may MISS), 1 a correctness violation,
  * 2 bad arguments, 3 the run itself failed.
  */
-import { readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from "./bench/args";
-import { BENCH_KEY_PREFIX, freshBenchDatabase, useBenchStores } from "./bench/bench-env";
-import { dropCouponKeys } from "./bench/cleanup";
+import { useBenchStores, type BenchStores } from "./bench/bench-env";
+import { CostMeter } from "./bench/costs";
 import { combinePasses, referencePass, startReference, timedRun, type ReferenceSet, type RunPlan } from "./bench/http-runs";
 import { connect, measurePgReferences } from "./bench/pg-refs";
 import { measureJwtCost } from "./bench/jwt-cost";
 import { drainVsInserts } from "./bench/queue-drain";
-import { formatTop, topSelfTime } from "./bench/profile-summary";
 import { headline, writeReports } from "./bench/report-files";
 import { allTables } from "./bench/report-tables";
 import { runStrategy, type StrategyResult } from "./bench/strategy-run";
-import { renderText } from "./bench/table";
-import { evaluateTargets, type BenchResults } from "./bench/targets";
+import { renderTable } from "./bench/table";
+import { evaluateTargets, loadTargets, type BenchResults } from "./bench/targets";
 import { runCli } from "./load/args";
-import { redisUrl } from "./load/inspect";
 import { startService, type RunningService } from "./load/service";
 
-useBenchStores();
-const PREFIX = BENCH_KEY_PREFIX;
 /** Rows per queue-drain run and per reference (ii) run: fixed, so admission with the workers held stays well under the service's 5 s statement timeout. */
 const DRAIN_ROWS = 10_000;
 const DRAIN_REPEATS = 3;
-const PHASE_TOP = 8;
+/** An hour: longer than any bench run. */
+const DRIFT_CHECK_OFF_MS = 3_600_000;
 /** warn: the service logs nothing per request (those lines are info), only trouble. */
 const LOG_LEVEL = "warn";
+/**
+ * The service's settings. The drift check reads every live coupon each
+ * pass, whatever the traffic: not a cost of requests, so kept out of the
+ * phases. Shoppers name themselves; what verifying their tokens costs is
+ * its own measure (jwt-cost.ts), with these settings otherwise.
+ */
+const SERVICE_ENV = { LOG_LEVEL, DRIFT_CHECK_INTERVAL_MS: String(DRIFT_CHECK_OFF_MS), SHOPPER_AUTH: "none" };
 
 const say = (line: string) => console.log(`bench: ${line}`);
 /** Every child process started and not yet stopped, so Ctrl-C and errors stop them all. */
 const children = new Set<RunningService>();
 
-type Measured = Pick<BenchResults, "references" | "pgReferences" | "strategies" | "jwtCost">;
+type Measured = Pick<BenchResults, "references" | "pgReferences" | "strategies">;
 
-async function measure(o: BenchOptions, service: RunningService, urls: ReferenceSet<string>, strategies: StrategyResult[]): Promise<Measured> {
+async function measure(o: BenchOptions, stores: BenchStores, service: RunningService, urls: ReferenceSet<string>, strategies: StrategyResult[]): Promise<Measured> {
   // The same request stream for every target: same connections, duration, users and seed.
   const plan = (url: string): RunPlan => ({
     url, couponId: 0, path: "/bench/noop", users: o.quantity * 4, connections: o.connections, durationSeconds: o.durationSeconds, seed: o.seed,
@@ -57,22 +61,23 @@ async function measure(o: BenchOptions, service: RunningService, urls: Reference
   say(`references, first pass: node:http, bare Express, service /bench/noop, ${o.durationSeconds} s each at ${o.connections} connections`);
   const first = await referencePass(urls, plan, true);
   const pg = await connect();
-  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+  const redis = new Redis(stores.redis.url, { maxRetriesPerRequest: 1 });
+  const meter = new CostMeter({ redis, pg, metricsUrl: `${service.url}/metrics` });
   try {
     say("PostgreSQL references (i) and (iii)");
-    const pgRefs = await measurePgReferences(pg, redis, PREFIX, o.quantity, o.connections);
+    const pgRefs = await measurePgReferences(pg, redis, o.quantity, o.connections);
+    const driveExpress = () => timedRun(plan(urls.express));
     for (const strategy of o.strategies) {
-      say(`${strategy}: warm-up sale, issuing ${o.quantity.toLocaleString("en-US")}, then sold out for ${o.durationSeconds} s`);
-      const result = await runStrategy({ service, pg, strategy, quantity: o.quantity, connections: o.connections, durationSeconds: o.durationSeconds, seed: o.seed });
-      strategies.push(result);
-      say(`${strategy}: bare Express again, for a baseline next to its sold-out phase`);
-      result.adjacentExpress = await timedRun(plan(urls.express));
+      say(`${strategy}: warm-up sale, issuing ${o.quantity.toLocaleString("en-US")}, sold out for ${o.durationSeconds} s, then bare Express next to it`);
+      strategies.push(await runStrategy({ service, pg, strategy, quantity: o.quantity, connections: o.connections, durationSeconds: o.durationSeconds, seed: o.seed, meter, driveExpress }));
     }
-    // A sold-out coupon for the jwt row: redis-set's if it ran (the default strategy), else the first one's.
-    const soldOut = strategies.find((s) => s.strategy === "redis-set") ?? strategies[0];
-    say(`sold-out crowd on ${soldOut?.strategy}'s coupon without and with SHOPPER_AUTH=jwt (a second service), ${o.durationSeconds} s each`);
-    const jwtCost = soldOut && (await measureJwtCost(service, { ...plan(service.url), path: undefined, couponId: soldOut.couponId, seed: o.seed + 1 }, o.workers, LOG_LEVEL));
-    // Queue issuing is bounded by HTTP admission; its drain target needs the workers' own rate, next to (ii).
+    const redisSet = strategies.find((s) => s.strategy === "redis-set");
+    if (redisSet) {
+      say(`redis-set: its sold-out crowd without, with, with and without SHOPPER_AUTH=jwt (a second service), ${o.durationSeconds} s each`);
+      const crowd = { ...plan(service.url), path: undefined, couponId: redisSet.couponId, seed: o.seed + 1 };
+      redisSet.jwt = await measureJwtCost(service, crowd, o.workers, SERVICE_ENV);
+    }
+    // Queue issuing is bounded by HTTP admission; its drain needs the workers' own rate, next to (ii).
     const queue = strategies.find((s) => s.strategy === "queue");
     say(`reference (ii)${queue ? " interleaved with the queue's drain (workers held during admission)" : ""}: ${DRAIN_REPEATS}× ${DRAIN_ROWS.toLocaleString("en-US")} rows`);
     const cmp = await drainVsInserts(service, pg, DRAIN_ROWS, o.connections, DRAIN_REPEATS, queue !== undefined);
@@ -86,23 +91,11 @@ async function measure(o: BenchOptions, service: RunningService, urls: Reference
       express: combinePasses([first.express, second.express]),
       serviceNoop: combinePasses([first.serviceNoop, second.serviceNoop]),
     };
-    return { references, pgReferences, strategies, jwtCost };
+    return { references, pgReferences, strategies };
   } finally {
     await pg.end();
-    const ids = strategies.flatMap((s) => [s.couponId, s.warmUpCouponId, ...(s.drainRuns ?? []).map((d) => d.couponId)]);
-    await dropCouponKeys(redis, PREFIX, ids).catch(() => undefined);
     redis.disconnect();
   }
-}
-
-/** A service profile, whole and cut to each strategy phase (the phases are seconds among a minute of other work). */
-function profileOf(file: string, strategies: StrategyResult[]) {
-  const phases = strategies.flatMap((s) => [
-    { phase: `${s.strategy} issuing`, top: topSelfTime(file, PHASE_TOP, [s.windowsUs.issuing]) },
-    { phase: `${s.strategy} sold out`, top: topSelfTime(file, PHASE_TOP, [s.windowsUs.soldOut]) },
-    ...(s.drainRuns?.length ? [{ phase: `${s.strategy} drain`, top: topSelfTime(file, PHASE_TOP, s.drainRuns.map((d) => d.windowUs)) }] : []),
-  ]);
-  return { file, top: topSelfTime(file), phases };
 }
 
 async function stopAll(): Promise<void> {
@@ -111,15 +104,16 @@ async function stopAll(): Promise<void> {
 }
 
 async function run(o: BenchOptions): Promise<boolean> {
+  const targets = loadTargets();
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const dir = path.resolve(o.out, startedAt.replace(/[:.]/g, "-"));
-  const profileDir = path.join(dir, "profiles");
+  const profileDir = o.cpuProf ? path.join(dir, "profiles") : undefined;
   const strategies: StrategyResult[] = [];
   let measured: Measured;
   let service: RunningService | undefined;
-  const database = await freshBenchDatabase();
-  say(database);
+  const stores = await useBenchStores();
+  say(`${stores.note}; a redis-server of its own on port ${stores.redis.port}`);
   try {
     // All three servers stay up for the whole run; idle, they cost nothing.
     const http = await startReference("http", o.workers);
@@ -127,47 +121,40 @@ async function run(o: BenchOptions): Promise<boolean> {
     const express = await startReference("express", o.workers);
     children.add(express);
     service = await startService(o.workers, 60_000, {
-      // The strategies are measured without shopper tokens; their cost has its own row (jwt-cost.ts).
-      env: { TEST_BENCH_NOOP_ROUTE: "true", LOG_LEVEL, SHOPPER_AUTH: "none" },
-      nodeArgs: o.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+      env: { ...SERVICE_ENV, TEST_BENCH_NOOP_ROUTE: "true" },
+      nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
     });
     children.add(service);
-    measured = await measure(o, service, { nodeHttp: http.url, express: express.url, serviceNoop: service.url }, strategies);
+    measured = await measure(o, stores, service, { nodeHttp: http.url, express: express.url, serviceNoop: service.url }, strategies);
   } finally {
     const code = service && (await service.stop());
     if (code !== undefined && code !== 0) console.error(`bench: the service exited with code ${code}\n${service!.tail().join("\n")}`);
     await stopAll();
+    await stores.redis.stop();
   }
 
-  const partial = {
+  const results: BenchResults = {
     startedAt,
     options: o,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "?", node: process.version, platform: `${os.platform()} ${os.release()}` },
-    database,
+    database: stores.note,
     logLevel: LOG_LEVEL + (o.cpuProf ? " (service under --cpu-prof)" : ""),
     ...measured,
+    targets: evaluateTargets(targets, measured.strategies),
+    profileDir,
+    totalSeconds: (Date.now() - started) / 1000,
   };
-  const results: BenchResults = { ...partial, targets: evaluateTargets(partial), totalSeconds: (Date.now() - started) / 1000 };
-  if (o.cpuProf) {
-    results.profiles = readdirSync(profileDir)
-      .filter((f) => f.endsWith(".cpuprofile"))
-      .map((f) => profileOf(path.join(profileDir, f), strategies));
-  }
-
   console.log(`\n${headline(results)}\n`);
-  for (const t of allTables(results)) console.log(renderText(t) + "\n");
-  for (const p of results.profiles ?? []) {
-    console.log(`Top self time, whole run, ${p.file}:\n${formatTop(p.top)}\n`);
-    for (const ph of p.phases) console.log(`Top self time, ${ph.phase} only:\n${formatTop(ph.top)}\n`);
-  }
+  for (const t of allTables(results)) console.log(renderTable(t) + "\n");
   writeReports(dir, results);
   const missed = results.targets.filter((t) => !t.pass).length;
   console.log(`${results.targets.length - missed}/${results.targets.length} targets PASS. Reports: ${dir}/report.{md,html}, results.json`);
+  if (profileDir) console.log(`Service CPU profiles: ${profileDir}/*.cpuprofile (open them in Chrome DevTools, Performance panel)`);
   return strategies.every((s) => s.check.ok);
 }
 
 runCli("bench", BENCH_USAGE, parseBenchArgs, (options) => {
-  // Ctrl-C must not leave servers behind holding ports.
+  // Ctrl-C must not leave servers behind holding ports (the redis-server goes with this process).
   process.once("SIGINT", () => void stopAll().finally(() => process.exit(130)));
   return run(options);
 });

@@ -1,8 +1,27 @@
+import { subscribe } from "node:diagnostics_channel";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { QueueDepth } from "./coupon-store/queue-store";
 import { SaleStats, type SaleStatsSnapshot } from "./monitor/sale-stats";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+let redisCommandsSent = 0;
+let countingRedisCommands = false;
+
+/**
+ * Commands every ioredis client in this process has written to Redis. ioredis
+ * traces each command once, when it goes on the wire: a script call counts one
+ * (the commands it runs inside Redis do not), a pipeline or MULTI counts each
+ * command it carries. Process-wide like the CPU figures, so one subscription
+ * however many registries read it.
+ */
+function redisCommandsSentTotal(): number {
+  if (!countingRedisCommands) {
+    countingRedisCommands = true;
+    subscribe("tracing:ioredis:command:start", () => void redisCommandsSent++);
+  }
+  return redisCommandsSent;
+}
 
 /**
  * One registry per app instance, so several instances can share a test process.
@@ -94,6 +113,19 @@ export class Metrics {
     if (written) this.holdsSettledTotal.inc({ result: "written" }, written);
     if (refused) this.holdsSettledTotal.inc({ result: "refused" }, refused);
   }
+
+  /** Fed by the pg pool (src/db/count-work.ts): what requests cost PostgreSQL. */
+  readonly dbStatements = new Counter({
+    name: "coupon_db_statements_total",
+    help: "SQL statements this process sent to PostgreSQL, BEGIN and COMMIT included",
+    registers: [this.registry],
+  });
+
+  readonly dbTransactions = new Counter({
+    name: "coupon_db_transactions_total",
+    help: "Transactions this process made PostgreSQL run, as pg_stat_database counts them (connection start-ups included)",
+    registers: [this.registry],
+  });
 
   readonly fallbacks = new Counter({
     name: "coupon_redis_fallback_total",
@@ -187,6 +219,17 @@ export class Metrics {
   }
 
   constructor(defaultMetrics = true) {
-    if (defaultMetrics) collectDefaultMetrics({ register: this.registry });
+    if (!defaultMetrics) return;
+    collectDefaultMetrics({ register: this.registry });
+    redisCommandsSentTotal(); // subscribe now: only commands sent after the subscription are counted
+    new Counter({
+      name: "coupon_redis_commands_total",
+      help: "Commands this process's Redis clients sent (a script call is one; a pipeline counts each command)",
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(redisCommandsSentTotal());
+      },
+    });
   }
 }

@@ -47,7 +47,7 @@ export interface Services {
 
 /** Builds everything the app needs from the configuration; starts nothing (see `Services.start`). */
 export function createServices(config: Config, logger: Logger, metrics = new Metrics()): Services {
-  const db = createDatabase(config);
+  const db = createDatabase(config, { statement: () => metrics.dbStatements.inc(), transaction: () => metrics.dbTransactions.inc() });
   const redis = createRedis(config);
   const repo = new CouponRepository(db);
   const ledger = new Ledger(db.pool);

@@ -1,5 +1,5 @@
 import { isStrategyName, STRATEGIES, type StrategyName } from "../../src/issuance/strategy-names";
-import { UsageError, strictArgs } from "../load/args";
+import { intArg, UsageError, strictArgs } from "../load/args";
 
 export interface BenchOptions {
   connections: number;
@@ -11,7 +11,7 @@ export interface BenchOptions {
   /** Service processes (WORKERS). */
   workers: number;
   seed: number;
-  /** Profile the service child with --cpu-prof and print its top self-time functions. */
+  /** Profile the service child with --cpu-prof; the .cpuprofile files go beside the reports. */
   cpuProf: boolean;
   /** Results go to <out>/<timestamp>/. */
   out: string;
@@ -52,12 +52,4 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     cpuProf: values["cpu-prof"] ?? false,
     out: values.out ?? "bench-results",
   };
-}
-
-export function intArg(name: string, raw: string | undefined, fallback: number, max: number): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
-    throw new UsageError(`--${name} must be an integer from 1 to ${max}; got "${raw}"`);
-  }
-  return Number(raw);
 }

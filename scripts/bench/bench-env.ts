@@ -1,23 +1,32 @@
 /**
- * The benchmarks' own database and Redis key prefix, so their coupons never
- * mix with a real sale's or a developer's. Deliberately not DATABASE_URL /
- * REDIS_KEY_PREFIX: an engineer who exported those for their own service
- * would otherwise have the bench write thousands of rows into it. Set before
- * anything reads them: the service and reference children inherit the
- * environment, and the load modules read it too.
+ * The benchmarks' own stores, so their coupons never mix with a real sale's
+ * or a developer's, and what they count is theirs alone: a redis-server of
+ * their own on a free port (INFO commandstats counts every client of a
+ * server) and a database of their own. Deliberately not DATABASE_URL: an
+ * engineer who exported it for their own service would otherwise have the
+ * bench write thousands of rows into it. Set in the environment before
+ * anything reads it: the service and reference children inherit it, and the
+ * load modules read it too.
  */
-import { Redis } from "ioredis";
 import { Client } from "pg";
-import { redisUrl } from "../load/inspect";
-import { dropPrefixKeys } from "./cleanup";
+import { startRedisServer, type RedisServer } from "../support/redis-server";
 
 export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/coupons_bench";
-export const BENCH_KEY_PREFIX = process.env.BENCH_REDIS_KEY_PREFIX ?? "bench:";
 
-export function useBenchStores(): void {
-  process.env.DATABASE_URL = BENCH_DATABASE_URL;
-  process.env.REDIS_KEY_PREFIX = BENCH_KEY_PREFIX;
+export interface BenchStores {
+  redis: RedisServer;
+  /** Whether the database is fresh, or reused and why. */
+  note: string;
 }
+
+export async function useBenchStores(): Promise<BenchStores> {
+  const redis = await startRedisServer();
+  Object.assign(process.env, { REDIS_URL: redis.url, REDIS_KEY_PREFIX: "", DATABASE_URL: BENCH_DATABASE_URL });
+  return { redis, note: await freshBenchDatabase() };
+}
+
+const databaseName = (databaseUrl: string) => decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+
 
 /**
  * Drops the bench database so that every run starts from empty tables (the
@@ -28,25 +37,16 @@ export function useBenchStores(): void {
  * names another bench database (bench:rebuild keeps its own).
  */
 export async function freshBenchDatabase(databaseUrl = BENCH_DATABASE_URL): Promise<string> {
-  const url = new URL(databaseUrl);
-  const name = decodeURIComponent(url.pathname.slice(1));
+  const name = databaseName(databaseUrl);
   if (!/^[\w-]+_bench$/.test(name)) return `database ${name} reused (only *_bench databases are dropped)`;
-  url.pathname = "/postgres";
-  const admin = new Client({ connectionString: url.toString(), connectionTimeoutMillis: 5_000 });
+  const admin = new Client({ connectionString: Object.assign(new URL(databaseUrl), { pathname: "/postgres" }).toString(), connectionTimeoutMillis: 5_000 });
   await admin.connect();
   try {
     await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
+    return `database ${name} fresh`;
   } catch (err) {
     return `database ${name} reused (${(err as Error).message})`;
   } finally {
     await admin.end();
   }
-  // Coupon ids restart at 1 in the new database: the old ones' Redis keys must go too.
-  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
-  try {
-    await dropPrefixKeys(redis, BENCH_KEY_PREFIX);
-  } finally {
-    redis.disconnect();
-  }
-  return `database ${name} fresh`;
 }

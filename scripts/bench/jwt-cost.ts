@@ -15,22 +15,21 @@ import { ShopperTokens } from "../support/shopper-tokens";
 import { combinePasses, timedRun, WARM_UP_SECONDS, type ReferenceFigures, type RunPlan } from "./http-runs";
 
 export interface JwtCost {
-  couponId: number;
   /** Each the mean of its two runs, with the runs. */
   withoutJwt: ReferenceFigures;
   withJwt: ReferenceFigures;
 }
 
-/** `plan` is a sold-out crowd on a sold-out coupon of the bench's service. */
-export async function measureJwtCost(service: RunningService, plan: RunPlan, workers: number, logLevel: string): Promise<JwtCost> {
+/** `plan` is a sold-out crowd on a sold-out coupon of the bench's service; `env`, that service's settings. */
+export async function measureJwtCost(service: RunningService, plan: RunPlan, workers: number, env: Record<string, string>): Promise<JwtCost> {
   const signing = { secret: randomBytes(32).toString("base64url"), issuer: "coupon-bench", audience: "coupon-api" };
   const jwtService = await startService(workers, 60_000, {
     env: {
+      ...env,
       SHOPPER_AUTH: "jwt",
       SHOPPER_JWT_SECRET: signing.secret,
       SHOPPER_JWT_ISSUER: signing.issuer,
       SHOPPER_JWT_AUDIENCE: signing.audience,
-      LOG_LEVEL: logLevel,
     },
   });
   try {
@@ -40,7 +39,7 @@ export async function measureJwtCost(service: RunningService, plan: RunPlan, wor
     const first = await timedRun({ ...plan, url: service.url });
     const withJwt = [await timedRun(withTokens), await timedRun(withTokens)];
     const last = await timedRun({ ...plan, url: service.url });
-    return { couponId: plan.couponId, withoutJwt: combinePasses([first, last]), withJwt: combinePasses(withJwt) };
+    return { withoutJwt: combinePasses([first, last]), withJwt: combinePasses(withJwt) };
   } finally {
     await jwtService.stop();
   }

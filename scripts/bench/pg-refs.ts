@@ -90,8 +90,8 @@ const LOCK_LEASE_MS = 5_000;
  * looping lock → one-row transaction → release for `seconds`. No lock
  * strategy can issue faster than this, since the lock admits one at a time.
  */
-export async function lockSerialCeiling(pg: Client, redis: Redis, keyPrefix: string, couponId: number, seconds: number): Promise<Rate> {
-  const key = `${keyPrefix}bench-ref-lock:{${couponId}}`;
+export async function lockSerialCeiling(pg: Client, redis: Redis, couponId: number, seconds: number): Promise<Rate> {
+  const key = `bench-ref-lock:{${couponId}}`;
   const started = performance.now();
   const deadline = started + seconds * 1000;
   let count = 0;
@@ -128,9 +128,9 @@ const LOCK_CEILING_SECONDS = 3;
 const BIG_LIMIT = 10_000_000;
 
 /** (i) and (iii) on fresh coupon rows. */
-export async function measurePgReferences(pg: Client, redis: Redis, keyPrefix: string, rows: number, inFlight: number): Promise<Omit<PgReferences, "multiRow">> {
+export async function measurePgReferences(pg: Client, redis: Redis, rows: number, inFlight: number): Promise<Omit<PgReferences, "multiRow">> {
   const singleRow = await singleRowInserts(await createRefCoupon(pg, BIG_LIMIT, "single-row inserts"), rows, inFlight);
   const lockCoupon = await createRefCoupon(pg, BIG_LIMIT, "lock serial ceiling");
-  const lockSerial = await lockSerialCeiling(pg, redis, keyPrefix, lockCoupon, LOCK_CEILING_SECONDS);
+  const lockSerial = await lockSerialCeiling(pg, redis, lockCoupon, LOCK_CEILING_SECONDS);
   return { singleRow, lockSerial };
 }

@@ -13,7 +13,6 @@ import { Recorder } from "../load/recorder";
 import type { RunningService } from "../load/service";
 import { waitForIssuedCount } from "./issued-count";
 import { connect, createRefCoupon, multiRowInserts, type Rate } from "./pg-refs";
-import { monotonicMicros } from "./profile-summary";
 
 /**
  * The service's statement_timeout is 5 s: a worker blocked longer than that
@@ -32,8 +31,6 @@ export interface QueueDrain {
   /** How long admission (and so the hold) took; above MAX_CLEAN_HOLD_SECONDS the figure is suspect. */
   heldSeconds: number;
   admissionRps: number;
-  /** The drain on the monotonic clock (µs), to cut a service profile to it. */
-  windowUs: [number, number];
 }
 
 export async function measureQueueDrain(service: RunningService, poll: Client, quantity: number, connections: number, seed: number): Promise<QueueDrain> {
@@ -54,11 +51,9 @@ export async function measureQueueDrain(service: RunningService, poll: Client, q
     if (pending !== quantity) {
       throw new Error(`queue coupon ${couponId}: ${pending} of ${quantity} admissions answered 202 (${JSON.stringify(recorder.statusCounts)})`);
     }
-    const fromUs = monotonicMicros();
     await holder.query("COMMIT");
     const released = performance.now();
     const doneAt = await waitForIssuedCount(poll, couponId, quantity, DRAIN_TIMEOUT_MS);
-    const toUs = monotonicMicros();
     const seconds = (doneAt - released) / 1000;
     return {
       couponId,
@@ -67,7 +62,6 @@ export async function measureQueueDrain(service: RunningService, poll: Client, q
       seconds,
       heldSeconds: (released - heldAt) / 1000,
       admissionRps: figures.throughputRps,
-      windowUs: [fromUs, toUs],
     };
   } finally {
     await holder.query("ROLLBACK").catch(() => undefined);

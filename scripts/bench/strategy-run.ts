@@ -1,8 +1,9 @@
 /**
  * One strategy on the shared service: an untimed warm-up sale, then the
  * issuing phase (a fresh coupon sold out by unique users) and the sold-out
- * phase (the same coupon, new and repeat users, fixed duration), then the
- * load script's I1–I4 check of every answer against the ledger.
+ * phase (the same coupon, new and repeat users, fixed duration), each with
+ * what it cost per request, then the load script's I1–I4 check of every
+ * answer against the ledger.
  */
 import { performance } from "node:perf_hooks";
 import type { Client } from "pg";
@@ -14,9 +15,10 @@ import { readLedger } from "../load/inspect";
 import { Recorder } from "../load/recorder";
 import type { RunningService } from "../load/service";
 import { settlePending } from "../load/settle";
+import { costsBetween, type CostMeter, type PhaseCosts } from "./costs";
 import { timedRun, toRunFigures, type RunFigures } from "./http-runs";
 import { waitForIssuedCount } from "./issued-count";
-import { monotonicMicros } from "./profile-summary";
+import type { JwtCost } from "./jwt-cost";
 import type { QueueDrain } from "./queue-drain";
 
 const WARM_UP_QUANTITY = 1_000;
@@ -49,15 +51,8 @@ export interface StrategyResult {
   check: Pick<CheckResult, "ok" | "figures" | "violations">;
   /** Answers that are neither 2xx nor 409, plus transport errors, across both phases. */
   errors: number;
-  /**
-   * PostgreSQL checkpoints counted during each phase (pg_stat_bgwriter):
-   * commits can stall behind one, so a phase with one may show a latency
-   * spike that is the machine's, not the strategy's. Other tenants' DROP
-   * DATABASE forces checkpoints too.
-   */
-  checkpoints: { issuing: number; soldOut: number };
-  /** Each phase on the monotonic clock (µs), to cut a --cpu-prof profile of the service to it. */
-  windowsUs: { issuing: [number, number]; soldOut: [number, number] };
+  /** What each phase cost Redis, PostgreSQL and the service's CPU (costs.ts), with its checkpoints. */
+  costs: { issuing: PhaseCosts; soldOut: PhaseCosts };
   /** 202s still PENDING when settling gave up. */
   unsettled: number;
   /**
@@ -65,7 +60,9 @@ export interface StrategyResult {
    * phase: on a shared machine the baseline drifts within a run, and the
    * sold-out targets compare against the baseline next to them.
    */
-  adjacentExpress?: RunFigures;
+  adjacentExpress: RunFigures;
+  /** The sold-out crowd again, without and with verified shopper tokens (jwt-cost.ts); one strategy per run. */
+  jwt?: JwtCost;
   /** queue only: the drain alone, workers held back during admission (queue-drain.ts); the median run, and all runs. */
   drain?: QueueDrain;
   drainRuns?: QueueDrain[];
@@ -79,6 +76,9 @@ export interface StrategyPlan {
   connections: number;
   durationSeconds: number;
   seed: number;
+  meter: CostMeter;
+  /** Drives bare Express, for the baseline next to the sold-out phase. */
+  driveExpress: () => Promise<RunFigures>;
 }
 
 /** How many users the checker's I4 checks would name (it reports samples, the table wants counts). */
@@ -117,11 +117,6 @@ async function sell(p: StrategyPlan, couponId: number, quantity: number, recorde
   return { figures, seconds: (doneAt - figures.startedAt) / 1000, winners: seen };
 }
 
-export async function checkpointCount(pg: Client): Promise<number> {
-  const { rows } = await pg.query<{ n: string }>(`SELECT checkpoints_timed + checkpoints_req AS n FROM pg_stat_bgwriter`);
-  return Number(rows[0]!.n);
-}
-
 export async function runStrategy(p: StrategyPlan): Promise<StrategyResult> {
   const { url, adminToken } = p.service;
   const warmUp = await createCoupon(url, adminToken, p.strategy, Math.min(WARM_UP_QUANTITY, p.quantity));
@@ -129,19 +124,18 @@ export async function runStrategy(p: StrategyPlan): Promise<StrategyResult> {
 
   const couponId = await createCoupon(url, adminToken, p.strategy, p.quantity);
   const recorder = new Recorder();
-  const ckpt0 = await checkpointCount(p.pg);
-  const t0 = monotonicMicros();
+  const before = await p.meter.open();
   const sale = await sell(p, couponId, p.quantity, recorder, p.seed);
-  const t1 = monotonicMicros();
-  const ckpt1 = await checkpointCount(p.pg);
+  const issuingCosts = costsBetween(before, await p.meter.close(), sale.figures.sent);
   const issuingCounts = { ...recorder.statusCounts };
+  const soldOutFrom = await p.meter.open();
   // 4×Q users from another seed: about a quarter hold the coupon already (repeats), the rest are new.
   const soldOut = await timedRun(
     { url, couponId, users: p.quantity * 4, connections: p.connections, durationSeconds: p.durationSeconds, seed: p.seed + 1 },
     recorder,
   );
-  const t2 = monotonicMicros();
-  const ckpt2 = await checkpointCount(p.pg);
+  const soldOutTo = await p.meter.close();
+  const adjacentExpress = await p.driveExpress();
 
   const unsettled = recorder.pendingUsers().length ? await settlePending(url, couponId, recorder, SETTLE_MS) : 0;
   const ledger = await readLedger(couponId, p.strategy !== "postgres");
@@ -167,8 +161,8 @@ export async function runStrategy(p: StrategyPlan): Promise<StrategyResult> {
     mismatches: mismatches(recorder.answers, ledger.rows),
     check: { ok: verdict.ok, figures: verdict.figures, violations: verdict.violations },
     errors,
-    checkpoints: { issuing: ckpt1 - ckpt0, soldOut: ckpt2 - ckpt1 },
-    windowsUs: { issuing: [t0, t1], soldOut: [t1, t2] },
+    costs: { issuing: issuingCosts, soldOut: costsBetween(soldOutFrom, soldOutTo, soldOut.sent) },
+    adjacentExpress,
     unsettled,
     warmUpCouponId: warmUp,
   };

@@ -74,12 +74,12 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
     if (values.processes !== undefined) throw new UsageError("--processes only applies when the script starts the service (no --url)");
   }
 
-  const quantity = positiveInt("quantity", values.quantity, undefined, 10_000_000);
-  const users = positiveInt("users", values.users, undefined, 100_000_000);
-  const duration = values.duration === undefined ? undefined : positiveInt("duration", values.duration, undefined, 3600);
+  const quantity = intArg("quantity", values.quantity, undefined, 10_000_000);
+  const users = intArg("users", values.users, undefined, 100_000_000);
+  const duration = values.duration === undefined ? undefined : intArg("duration", values.duration, undefined, 3600);
   // Without a bound, send three requests per user: everyone is heard and repeats happen.
-  const requests = duration !== undefined ? undefined : positiveInt("requests", values.requests, users * 3, 100_000_000);
-  let connections = positiveInt("connections", values.connections, 100, 10_000);
+  const requests = duration !== undefined ? undefined : intArg("requests", values.requests, users * 3, 100_000_000);
+  let connections = intArg("connections", values.connections, 100, 10_000);
   // autocannon refuses more connections than requests; fewer connections is what was meant.
   if (requests !== undefined && connections > requests) connections = requests;
 
@@ -90,15 +90,16 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
     connections,
     requests,
     durationSeconds: duration,
-    processes: positiveInt("processes", values.processes, 1, 64),
+    processes: intArg("processes", values.processes, 1, 64),
     url: values.url?.replace(/\/$/, ""),
     json: values.json,
-    seed: positiveInt("seed", values.seed, 1, 2 ** 31),
-    settleSeconds: positiveInt("settle-timeout", values["settle-timeout"], 60, 3600),
+    seed: intArg("seed", values.seed, 1, 2 ** 31),
+    settleSeconds: intArg("settle-timeout", values["settle-timeout"], 60, 3600),
   };
 }
 
-function positiveInt(name: string, raw: string | undefined, fallback: number | undefined, max: number): number {
+/** An integer flag from 1 to `max`; `fallback` when absent, or required when there is none. */
+export function intArg(name: string, raw: string | undefined, fallback: number | undefined, max: number): number {
   if (raw === undefined) {
     if (fallback === undefined) throw new UsageError(`--${name} is required`);
     return fallback;

@@ -1,6 +1,7 @@
 import { Client } from "pg";
-import { couponKeys } from "../../src/coupon-store/keys";
 import { Redis } from "ioredis";
+import { loadConfig } from "../../src/config";
+import { couponKeys } from "../../src/coupon-store/keys";
 
 export interface LedgerState {
   rows: string[];
@@ -9,9 +10,9 @@ export interface LedgerState {
   redisCount: number | null;
 }
 
-/** The same defaults as the service (see the README's Configuration), so both look at the same stores. */
-export const databaseUrl = () => process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/coupons";
-export const redisUrl = () => process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+/** The environment read as the service reads it, defaults included, so both look at the same stores. */
+export const databaseUrl = () => loadConfig().databaseUrl;
+export const redisUrl = () => loadConfig().redisUrl;
 
 /**
  * Reads the ground truth straight from the stores rather than through the
@@ -36,8 +37,7 @@ export async function readLedger(couponId: number, withRedis: boolean): Promise<
   const redis = new Redis(redisUrl(), { lazyConnect: true, connectTimeout: 5_000, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    const key = `${process.env.REDIS_KEY_PREFIX ?? ""}${couponKeys(couponId).issued}`;
-    return { rows, counter, redisCount: await redis.scard(key) };
+    return { rows, counter, redisCount: await redis.scard(loadConfig().redisKeyPrefix + couponKeys(couponId).issued) };
   } finally {
     redis.disconnect();
   }

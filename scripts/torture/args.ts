@@ -1,5 +1,5 @@
 import { isStrategyName, STRATEGIES, type StrategyName } from "../../src/issuance/strategy-names";
-import { strictArgs, UsageError } from "../load/args";
+import { intArg, strictArgs, UsageError } from "../load/args";
 
 export const FAULT_KINDS = ["stall", "kill", "flush", "pg-cut", "latency"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -40,16 +40,16 @@ export function parseTortureArgs(argv: string[]): TortureOptions {
     },
     USAGE,
   );
-  const durationSeconds = int("duration", v.duration, 60, 3600);
+  const durationSeconds = intArg("duration", v.duration, 60, 3600);
   return {
     strategies: parseStrategies(v.strategy ?? "all"),
     durationSeconds,
     faults: parseFaults(v.faults ?? FAULT_KINDS.join(",")),
-    processes: int("processes", v.processes, 2, 16),
+    processes: intArg("processes", v.processes, 2, 16),
     // Without --seed a run is still replayable: the seed it drew is printed first.
-    seed: int("seed", v.seed, 1 + Math.floor(Math.random() * (2 ** 31 - 1)), 2 ** 31),
-    quantity: int("quantity", v.quantity, QUANTITY_PER_SECOND * durationSeconds, 10_000_000),
-    concurrency: int("concurrency", v.concurrency, 200, 2_000),
+    seed: intArg("seed", v.seed, 1 + Math.floor(Math.random() * (2 ** 31 - 1)), 2 ** 31),
+    quantity: intArg("quantity", v.quantity, QUANTITY_PER_SECOND * durationSeconds, 10_000_000),
+    concurrency: intArg("concurrency", v.concurrency, 200, 2_000),
     json: v.json,
   };
 }
@@ -71,12 +71,4 @@ function parseFaults(raw: string): FaultKind[] {
     }
   }
   return [...new Set(kinds)] as FaultKind[];
-}
-
-function int(name: string, raw: string | undefined, fallback: number, max: number): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
-    throw new UsageError(`--${name} must be an integer from 1 to ${max}; got "${raw}"`);
-  }
-  return Number(raw);
 }

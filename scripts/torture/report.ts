@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { num, renderText, type Table } from "../bench/table";
+import { num, renderTable, type Table } from "../bench/table";
 import type { TortureOptions } from "./args";
 import { CLOCK_EPOCH_ISO } from "./clock";
 import type { StrategyRun } from "./run-strategy";
@@ -26,7 +26,7 @@ export function timelineText(run: StrategyRun): string {
       num(run.records.filter((r) => r.status !== 0 && r.answeredAt >= f.start && r.answeredAt <= f.end).length),
     ]),
   };
-  return renderText(table);
+  return renderTable(table);
 }
 
 function faultDetail(f: FaultRecord): string {
@@ -60,7 +60,7 @@ export function strategyText(run: StrategyRun, options: TortureOptions): string 
       `during faults p50 ${lat.duringFaults.p50Ms} ms, p99 ${lat.duringFaults.p99Ms} ms (${num(lat.duringFaults.answers)} answers)`,
     `202 resolution: ` + Object.entries(v.resolutions).map(([k, n]) => `${k} ${num(n)}`).join(", "),
     "",
-    renderText({
+    renderTable({
       title: `Verdict ${run.strategy}: ${v.ok ? "PASS" : "FAIL"}`,
       headers: ["check", "result", "count", "examples (userId)", "detail"],
       numeric: [2],
@@ -78,7 +78,7 @@ export function strategyText(run: StrategyRun, options: TortureOptions): string 
 
 /** One line per strategy, for the end of a multi-strategy run. */
 export function summaryText(runs: readonly StrategyRun[], seed: number): string {
-  return renderText({
+  return renderTable({
     title: `Summary (seed ${seed})`,
     headers: ["strategy", "verdict", "violations", "rows / N", "faults"],
     numeric: [3],

@@ -1,6 +1,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { Pool } from "pg";
 import type { Config } from "../config";
+import { countWork, type WorkCounts } from "./count-work";
 import { PrismaClient } from "./generated/client";
 
 export interface Database {
@@ -25,7 +26,7 @@ export const EXPORT_STATEMENT_TIMEOUT_MS = 10 * 60_000;
  * short so that a PostgreSQL outage becomes a fast 503, not a pile of
  * requests waiting on connections that will never come.
  */
-export function createDatabase(config: Pick<Config, "databaseUrl" | "dbPoolSize" | "exportConnections">): Database {
+export function createDatabase(config: Pick<Config, "databaseUrl" | "dbPoolSize" | "exportConnections">, counts?: WorkCounts): Database {
   const pool = new Pool({
     connectionString: config.databaseUrl,
     max: config.dbPoolSize,
@@ -47,6 +48,7 @@ export function createDatabase(config: Pick<Config, "databaseUrl" | "dbPoolSize"
     keepAlive: true,
   });
   exportPool.on("error", () => undefined);
+  if (counts) for (const p of [pool, exportPool]) p.on("connect", (client) => countWork(client, counts));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closing: Promise<void> | undefined;
   return {
