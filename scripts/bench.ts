@@ -22,6 +22,7 @@ import { useBenchStores, type BenchStores } from "./bench/bench-env";
 import { CostMeter } from "./bench/costs";
 import { combinePasses, referencePass, startReference, timedRun, type ReferenceSet, type RunPlan } from "./bench/http-runs";
 import { connect, measurePgReferences } from "./bench/pg-refs";
+import { measureJwtCost } from "./bench/jwt-cost";
 import { drainVsInserts } from "./bench/queue-drain";
 import { headline, writeReports } from "./bench/report-files";
 import { allTables } from "./bench/report-tables";
@@ -38,6 +39,13 @@ const DRAIN_REPEATS = 3;
 const DRIFT_CHECK_OFF_MS = 3_600_000;
 /** warn: the service logs nothing per request (those lines are info), only trouble. */
 const LOG_LEVEL = "warn";
+/**
+ * The service's settings. The drift check reads every live coupon each
+ * pass, whatever the traffic: not a cost of requests, so kept out of the
+ * phases. Shoppers name themselves; what verifying their tokens costs is
+ * its own measure (jwt-cost.ts), with these settings otherwise.
+ */
+const SERVICE_ENV = { LOG_LEVEL, DRIFT_CHECK_INTERVAL_MS: String(DRIFT_CHECK_OFF_MS), SHOPPER_AUTH: "none" };
 
 const say = (line: string) => console.log(`bench: ${line}`);
 /** Every child process started and not yet stopped, so Ctrl-C and errors stop them all. */
@@ -62,6 +70,12 @@ async function measure(o: BenchOptions, stores: BenchStores, service: RunningSer
     for (const strategy of o.strategies) {
       say(`${strategy}: warm-up sale, issuing ${o.quantity.toLocaleString("en-US")}, sold out for ${o.durationSeconds} s, then bare Express next to it`);
       strategies.push(await runStrategy({ service, pg, strategy, quantity: o.quantity, connections: o.connections, durationSeconds: o.durationSeconds, seed: o.seed, meter, driveExpress }));
+    }
+    const redisSet = strategies.find((s) => s.strategy === "redis-set");
+    if (redisSet) {
+      say(`redis-set: its sold-out crowd without, with, with and without SHOPPER_AUTH=jwt (a second service), ${o.durationSeconds} s each`);
+      const crowd = { ...plan(service.url), path: undefined, couponId: redisSet.couponId, seed: o.seed + 1 };
+      redisSet.jwt = await measureJwtCost(service, crowd, o.workers, SERVICE_ENV);
     }
     // Queue issuing is bounded by HTTP admission; its drain needs the workers' own rate, next to (ii).
     const queue = strategies.find((s) => s.strategy === "queue");
@@ -107,8 +121,7 @@ async function run(o: BenchOptions): Promise<boolean> {
     const express = await startReference("express", o.workers);
     children.add(express);
     service = await startService(o.workers, 60_000, {
-      // The drift check reads every live coupon each pass, whatever the traffic: not a cost of requests, so kept out of the phases.
-      env: { TEST_BENCH_NOOP_ROUTE: "true", LOG_LEVEL, DRIFT_CHECK_INTERVAL_MS: String(DRIFT_CHECK_OFF_MS) },
+      env: { ...SERVICE_ENV, TEST_BENCH_NOOP_ROUTE: "true" },
       nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
     });
     children.add(service);

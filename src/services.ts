@@ -2,10 +2,13 @@ import type { Config } from "./config";
 import { CouponStore } from "./coupon-store/coupon-store";
 import { HoldStore } from "./coupon-store/hold-store";
 import { QueueStore } from "./coupon-store/queue-store";
+import { AuditLog } from "./db/audit-log";
 import { CouponRepository } from "./db/coupon-repository";
 import { createDatabase, type Database } from "./db/database";
 import { Ledger } from "./db/ledger";
 import type { AppDeps } from "./http/deps";
+import { IssueLimits } from "./http/rate-limit";
+import { createTokenVerifier } from "./http/token-verifier";
 import { CouponAdmin } from "./issuance/coupon-admin";
 import { SaleCopies } from "./issuance/sale-copies";
 import { CouponCatalog } from "./issuance/coupon-catalog";
@@ -146,7 +149,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     config.redisFallback === "postgres" ? postgres : undefined,
   );
   const saleCopies = new SaleCopies(store, (id) => repo.find(id));
-  const admin = new CouponAdmin(repo, ledger, catalog, store, strategies, saleCopies);
+  const admin = new CouponAdmin(repo, ledger, catalog, store, strategies, saleCopies, new AuditLog(db));
   const drift = new DriftMonitor(
     ledger,
     store,
@@ -177,7 +180,10 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     db,
     redis,
     deps: {
-      adminToken: config.adminToken,
+      adminTokens: config.adminTokens,
+      tokens: config.shopperAuth === "jwt" ? createTokenVerifier(config.jwt!) : undefined,
+      limits: new IssueLimits({ user: config.rateLimitUser, ip: config.rateLimitIp }),
+      holdings: (userId, limit, beforeId) => repo.holdings(userId, limit, beforeId),
       admin,
       issuance,
       readiness,
