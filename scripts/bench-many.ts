@@ -12,7 +12,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { isStrategyName, STRATEGIES, type StrategyName } from "../src/issuance/strategy-names";
-import { BENCH_DATABASE_URL, DRIFT_CHECK_OFF, freshBenchDatabase } from "./bench/bench-env";
+import { BENCH_DATABASE_URL, BENCH_SERVICE_ENV, freshBenchDatabase } from "./bench/bench-env";
 import { manyCouponsTable, measureManyCoupons } from "./bench/many-coupons";
 import { connect } from "./bench/pg-refs";
 import { renderTable } from "./bench/table";
@@ -65,7 +65,7 @@ async function run(o: Options): Promise<boolean> {
   Object.assign(process.env, { REDIS_URL: redis.url, REDIS_KEY_PREFIX: "", DATABASE_URL });
   say(`${await freshBenchDatabase(DATABASE_URL)}; a redis-server of its own on port ${redis.port}`);
   try {
-    const service = await startService(1, 60_000, { env: DRIFT_CHECK_OFF });
+    const service = await startService(1, 60_000, { env: BENCH_SERVICE_ENV });
     process.once("SIGINT", () => void service.stop().finally(() => process.exit(130)));
     const pg = await connect();
     try {

@@ -38,6 +38,7 @@ import { runInNewContext } from "node:vm";
 import { Redis } from "ioredis";
 import { Client } from "pg";
 import { loadConfig } from "../src/config";
+import { cliActor } from "../src/db/audit-log";
 import { Ledger } from "../src/db/ledger";
 import { migrate } from "../src/db/migrate";
 import type { ReconcileReport } from "../src/issuance/coupon-admin";
@@ -58,6 +59,7 @@ const SPARE_PLACES = 10;
 const BIG = 9_007_199_254_740_993n;
 const FRESH = 20_000_000;
 const ADMIN_TOKEN = "bench-rebuild-admin-token";
+const WHO = cliActor("bench-rebuild");
 /** The bench's own connection (references, cleanup, damage) is left out of the service's SLOWLOG figures. */
 const PROBE_NAME = "bench-probe";
 const SLOWLOG_MAX_LEN = 1_000_000;
@@ -259,12 +261,12 @@ async function run(o: Options): Promise<Record<string, unknown>> {
     console.log(`bench-rebuild: reconcile (dry run) ×${o.repeats}, its memory, then a damaged coupon`);
     const reconcileMs: number[] = [];
     for (let i = 0; i < o.repeats; i++) {
-      const r = await timed(() => admin.reconcile(couponId, true));
+      const r = await timed(() => admin.reconcile(couponId, true, WHO));
       if (!isClean(r.value, o.rows)) throw new Error(`reconcile of a healthy coupon found differences: ${JSON.stringify(r.value).slice(0, 400)}`);
       reconcileMs.push(r.ms);
     }
-    const reconcileMemory = await peakMemory(() => admin.reconcile(couponId, true));
-    const smallReconcileMemory = await peakMemory(() => admin.reconcile(smallId, true));
+    const reconcileMemory = await peakMemory(() => admin.reconcile(couponId, true, WHO));
+    const smallReconcileMemory = await peakMemory(() => admin.reconcile(smallId, true, WHO));
     const readAll = async () => {
       const { rows } = await pg!.query<[string]>({ text: `SELECT "userId" FROM "UserCoupon" WHERE "couponId" = $1`, values: [couponId], rowMode: "array" });
       return rows.map((r) => r[0]);
@@ -275,13 +277,13 @@ async function run(o: Options): Promise<Record<string, unknown>> {
     const strangers = [String(FRESH - 1), String(FRESH - 2), "9223372036854775807"];
     await probe.srem(issued, ...removed);
     await probe.sadd(issued, ...strangers);
-    const damaged = await timed(() => admin.reconcile(couponId, true));
+    const damaged = await timed(() => admin.reconcile(couponId, true, WHO));
     const sorted = (xs: readonly string[]) => JSON.stringify([...xs].sort());
     if (sorted(damaged.value.missingInRedis) !== sorted(removed) || sorted(damaged.value.extraInRedis) !== sorted(strangers)) {
       throw new Error(`damaged reconcile reported ${JSON.stringify({ missing: damaged.value.missingInRedis, extra: damaged.value.extraInRedis })}`);
     }
-    const repair = await timed(() => admin.reconcile(couponId, false));
-    if (!repair.value.repaired || !isClean(await admin.reconcile(couponId, true), o.rows)) throw new Error("reconcile did not repair the damage");
+    const repair = await timed(() => admin.reconcile(couponId, false, WHO));
+    if (!repair.value.repaired || !isClean(await admin.reconcile(couponId, true, WHO), o.rows)) throw new Error("reconcile did not repair the damage");
 
     console.log(`bench-rebuild: rebuild ×${o.repeats}, each next to a plain PostgreSQL read and a plain pipelined SADD`);
     const rounds: { rebuildMs: number; pgReadMs: number; saddMs: number; slowest: Slowest; reference: Slowest }[] = [];

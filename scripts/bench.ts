@@ -20,10 +20,11 @@ import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from "./bench/args";
-import { DRIFT_CHECK_OFF, useBenchStores, type BenchStores } from "./bench/bench-env";
+import { BENCH_SERVICE_ENV, useBenchStores, type BenchStores } from "./bench/bench-env";
 import { CostMeter } from "./bench/costs";
 import { combinePasses, referencePass, startReference, timedRun, type ReferenceSet, type RunPlan } from "./bench/http-runs";
 import { connect, measurePgReferences } from "./bench/pg-refs";
+import { measureJwtCost } from "./bench/jwt-cost";
 import { drainVsInserts } from "./bench/queue-drain";
 import { manyCouponsTable, measureManyCoupons, type ManyCouponsResult } from "./bench/many-coupons";
 import { headline, writeReports } from "./bench/report-files";
@@ -39,6 +40,8 @@ const DRAIN_ROWS = 10_000;
 const DRAIN_REPEATS = 3;
 /** warn: the service logs nothing per request (those lines are info), only trouble. */
 const LOG_LEVEL = "warn";
+/** The service's settings (see BENCH_SERVICE_ENV); jwt-cost.ts measures with them otherwise. */
+const SERVICE_ENV = { LOG_LEVEL, ...BENCH_SERVICE_ENV };
 
 const say = (line: string) => console.log(`bench: ${line}`);
 /** Every child process started and not yet stopped, so Ctrl-C and errors stop them all. */
@@ -65,6 +68,12 @@ async function measure(o: BenchOptions, stores: BenchStores, service: RunningSer
     for (const strategy of o.strategies) {
       say(`${strategy}: warm-up sale, issuing ${o.quantity.toLocaleString("en-US")}, sold out for ${o.durationSeconds} s, then bare Express next to it`);
       strategies.push(await runStrategy({ service, pg, strategy, quantity: o.quantity, connections: o.connections, durationSeconds: o.durationSeconds, seed: o.seed, meter, driveExpress }));
+    }
+    const redisSet = strategies.find((s) => s.strategy === "redis-set");
+    if (redisSet) {
+      say(`redis-set: its sold-out crowd without, with, with and without SHOPPER_AUTH=jwt (a second service), ${o.durationSeconds} s each`);
+      const crowd = { ...plan(service.url), path: undefined, couponId: redisSet.couponId, seed: o.seed + 1 };
+      redisSet.jwt = await measureJwtCost(service, crowd, o.workers, SERVICE_ENV);
     }
     // Queue issuing is bounded by HTTP admission; its drain needs the workers' own rate, next to (ii).
     const queue = strategies.find((s) => s.strategy === "queue");
@@ -116,7 +125,7 @@ async function run(o: BenchOptions): Promise<boolean> {
     const express = await startReference("express", o.workers);
     children.add(express);
     service = await startService(o.workers, 60_000, {
-      env: { TEST_BENCH_NOOP_ROUTE: "true", LOG_LEVEL, ...DRIFT_CHECK_OFF },
+      env: { ...SERVICE_ENV, TEST_BENCH_NOOP_ROUTE: "true" },
       nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
     });
     children.add(service);

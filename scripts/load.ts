@@ -13,14 +13,24 @@ import { drive } from "./load/drive";
 import { readLedger } from "./load/inspect";
 import { Recorder } from "./load/recorder";
 import { printVerdict, writeJson, type LoadReport } from "./load/report";
-import { startService, type RunningService } from "./load/service";
+import { operatorToken, startService, type RunningService } from "./load/service";
+import { shopperTokensFromEnv, type ShopperTokens } from "./support/shopper-tokens";
 import { settlePending } from "./load/settle";
 
-async function run(options: LoadOptions): Promise<boolean> {
+/** With SHOPPER_AUTH=jwt in the environment, the service (started here or at --url) wants shoppers' tokens. */
+interface LoadRun {
+  readonly options: LoadOptions;
+  readonly tokens: ShopperTokens | undefined;
+}
+
+/** A token is minted per user before the run: past this, minting would take minutes and gigabytes. */
+const MAX_JWT_USERS = 1_000_000;
+
+async function run({ options, tokens }: LoadRun): Promise<boolean> {
   const started = Date.now();
   let service: RunningService | undefined;
   let url = options.url;
-  let adminToken = process.env.ADMIN_TOKEN;
+  let adminToken = operatorToken();
   if (!url) {
     service = await startService(options.processes);
     ({ url, adminToken } = service);
@@ -31,8 +41,8 @@ async function run(options: LoadOptions): Promise<boolean> {
   try {
     const couponId = await createCoupon(url, adminToken!, options.strategy, options.quantity);
     const recorder = new Recorder();
-    const runFigures = await drive({ ...options, url, couponId }, recorder);
-    const unsettled = await settlePending(url, couponId, recorder, options.settleSeconds * 1000);
+    const runFigures = await drive({ ...options, url, couponId, tokens }, recorder);
+    const unsettled = await settlePending(url, couponId, recorder, options.settleSeconds * 1000, tokens);
     // The postgres strategy keeps nothing in Redis, so there is no count to compare.
     const ledger = await readLedger(couponId, options.strategy !== "postgres");
     const result = check({
@@ -73,10 +83,12 @@ async function run(options: LoadOptions): Promise<boolean> {
 }
 
 /** --url targets a service this script did not start, so its operator token must come from the environment. */
-function parse(argv: string[]): LoadOptions {
+function parse(argv: string[]): LoadRun {
   const options = parseLoadArgs(argv);
-  if (options.url && !process.env.ADMIN_TOKEN) throw new UsageError("--url needs ADMIN_TOKEN in the environment (the operator token of that service)");
-  return options;
+  if (options.url && !operatorToken()) throw new UsageError("--url needs ADMIN_TOKEN in the environment (the operator token of that service)");
+  const tokens = shopperTokensFromEnv();
+  if (tokens && options.users > MAX_JWT_USERS) throw new UsageError(`with SHOPPER_AUTH=jwt, --users is at most ${MAX_JWT_USERS} (a token is minted per user)`);
+  return { options, tokens };
 }
 
 runCli("load", USAGE, parse, run);

@@ -1,4 +1,5 @@
 import { loadConfig } from "../src/config";
+import { cliActor } from "../src/db/audit-log";
 import type { ReconcileReport } from "../src/issuance/coupon-admin";
 import { createLogger } from "../src/logger";
 import { waitUntilReady } from "../src/redis/client";
@@ -35,10 +36,11 @@ async function run(options: ReconcileOptions): Promise<boolean> {
   try {
     await waitUntilReady(services.redis, 5_000);
     const { admin } = services.deps;
+    const who = cliActor("reconcile");
     const ids = options.couponId !== undefined ? [options.couponId] : await admin.ids();
     let differing = 0;
     for (const id of ids) {
-      const report = await admin.reconcile(id, options.dryRun);
+      const report = await admin.reconcile(id, options.dryRun, who);
       if (differs(report)) differing++;
       console.log(options.json ? JSON.stringify(report) : describe(report));
     }

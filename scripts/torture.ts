@@ -14,6 +14,7 @@ import { parseTortureArgs, USAGE, type TortureOptions } from "./torture/args";
 import { strategyText, summaryText, writeJsonReport } from "./torture/report";
 import { runStrategy, type StrategyRun } from "./torture/run-strategy";
 import { startWorld, type World } from "./torture/world";
+import { shopperTokensFromEnv } from "./support/shopper-tokens";
 
 async function run(options: TortureOptions): Promise<boolean> {
   console.log(
@@ -32,7 +33,7 @@ async function run(options: TortureOptions): Promise<boolean> {
   process.once("SIGTERM", interrupt);
   const runs: StrategyRun[] = [];
   try {
-    world = await startWorld(options.processes, (stop) => (stopWorld = stop));
+    world = await startWorld(options.processes, shopperTokensFromEnv(), (stop) => (stopWorld = stop));
     for (const strategy of options.strategies) {
       const result = await runStrategy(world, options, strategy);
       runs.push(result);

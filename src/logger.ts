@@ -7,6 +7,6 @@ export function createLogger(level: string): Logger {
     level,
     base: { pid: process.pid },
     // Never let a secret reach the logs, whichever object carries it.
-    redact: ["req.headers.authorization", "headers.authorization", "adminToken"],
+    redact: ["req.headers.authorization", "headers.authorization", "adminToken", "adminTokens", "jwt.key.secret"],
   });
 }

@@ -21,9 +21,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   if (cluster.isPrimary) {
     if (config.adminTokenGenerated) {
-      console.log(`ADMIN_TOKEN not set; operator token for this run: ${config.adminToken}`);
+      console.log(`ADMIN_TOKEN not set; operator token for this run: ${config.adminTokens[0]}`);
       // Workers must all accept the same token.
-      process.env.ADMIN_TOKEN = config.adminToken;
+      process.env.ADMIN_TOKEN = config.adminTokens[0];
+    }
+    if (config.production && config.shopperAuth === "none") {
+      logger.warn("SHOPPER_AUTH=none in production: a shopper is whoever the request body names; set SHOPPER_AUTH=jwt");
     }
     await prepareDatabase(config, logger);
     if (config.workers > 1) return runPrimary(config, logger);

@@ -114,6 +114,26 @@ export class Metrics {
     if (refused) this.holdsSettledTotal.inc({ result: "refused" }, refused);
   }
 
+  readonly soldOutFromMemory = new Counter({
+    name: "coupon_sold_out_memory_answers_total",
+    help: "Answers to a sold-out coupon's crowd (SOLD_OUT, or ALREADY_ISSUED to a winner asking again) given from this process's memory, without Redis or PostgreSQL",
+    labelNames: ["answer"] as const,
+    registers: [this.registry],
+  });
+
+  readonly soldOutInvalidations = new Counter({
+    name: "coupon_sold_out_memory_invalidations_total",
+    help: "Remembered sold-out coupons dropped: by a change notice, or all at once after a gap in the notice channel",
+    labelNames: ["cause"] as const,
+    registers: [this.registry],
+  });
+
+  readonly soldOutUntrusted = new Counter({
+    name: "coupon_sold_out_memory_untrusted_total",
+    help: "Requests for a remembered sold-out coupon sent to Redis because the change-notice channel was not healthy",
+    registers: [this.registry],
+  });
+
   /** Fed by the pg pool (src/db/count-work.ts): what requests cost PostgreSQL. */
   readonly dbStatements = new Counter({
     name: "coupon_db_statements_total",

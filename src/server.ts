@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { Config } from "./config";
 import { migrate } from "./db/migrate";
 import { createApp } from "./http/app";
@@ -6,6 +6,13 @@ import type { Logger } from "./logger";
 import { Metrics } from "./metrics";
 import { waitUntilReady } from "./redis/client";
 import { createServices, type Services } from "./services";
+
+/**
+ * Node's default (16 KiB) would answer an oversized bearer token with its own
+ * bare 431 before the app sees it; with room to spare, the app refuses it as
+ * a 401 problem (TOKEN_TOO_LARGE, over 8 KiB). Beyond this, Node's 431 stands.
+ */
+const MAX_HEADER_BYTES = 32 * 1024;
 
 export interface RunningServer {
   readonly server: Server;
@@ -26,7 +33,7 @@ export async function startServer(config: Config, logger: Logger, metrics = new 
   // Only a serving process drains queues and settles holds.
   services.start();
   const app = createApp(services.deps);
-  const server = app.listen(config.port);
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app).listen(config.port);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);

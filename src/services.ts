@@ -2,13 +2,17 @@ import type { Config } from "./config";
 import { CouponStore } from "./coupon-store/coupon-store";
 import { HoldStore } from "./coupon-store/hold-store";
 import { QueueStore } from "./coupon-store/queue-store";
+import { AuditLog } from "./db/audit-log";
 import { CouponRepository } from "./db/coupon-repository";
 import { createDatabase, type Database } from "./db/database";
 import { Ledger } from "./db/ledger";
 import type { AppDeps } from "./http/deps";
+import { IssueLimits } from "./http/rate-limit";
+import { createTokenVerifier } from "./http/token-verifier";
 import { CouponAdmin } from "./issuance/coupon-admin";
 import { SaleCopies } from "./issuance/sale-copies";
 import { CouponCatalog } from "./issuance/coupon-catalog";
+import { CouponEvents } from "./issuance/coupon-events";
 import { DriftMonitor } from "./issuance/drift-monitor";
 import { GroupCommit } from "./issuance/group-commit";
 import { LockStrategy } from "./issuance/lock-strategy";
@@ -19,8 +23,10 @@ import { OutcomeWaiter } from "./issuance/queue/outcome-waiter";
 import { QueueStrategy } from "./issuance/queue/queue-strategy";
 import { QueueWorker } from "./issuance/queue/queue-worker";
 import { RedisSetStrategy } from "./issuance/redis-set-strategy";
+import { SoldOutMemory } from "./issuance/sold-out/sold-out-memory";
 import { STRATEGIES } from "./issuance/strategy-names";
 import { HoldSweeper } from "./issuance/hold-sweeper";
+import type { IssuanceStrategy } from "./issuance/types";
 import { UncertainWrites } from "./issuance/uncertain-writes";
 import type { Logger } from "./logger";
 import { Metrics } from "./metrics";
@@ -42,6 +48,13 @@ export interface Services {
   close(): Promise<void>;
 }
 
+/**
+ * A few thousand hot coupons, and 16 MB of holders' ids (8 bytes each) over
+ * all of them: a coupon with more holders is not remembered, nor one with
+ * more than 10,000 holds or queue entries still unsettled (until they settle).
+ */
+const SOLD_OUT_MEMORY_BOUNDS = { maxCoupons: 5_000, maxHolders: 2_000_000, maxWaiting: 10_000 };
+
 /** Builds everything the app needs from the configuration; starts nothing (see `Services.start`). */
 export function createServices(config: Config, logger: Logger, metrics = new Metrics()): Services {
   const db = createDatabase(config, { statement: () => metrics.dbStatements.inc(), transaction: () => metrics.dbTransactions.inc() });
@@ -49,6 +62,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
   const repo = new CouponRepository(db);
   const ledger = new Ledger(db.pool);
   const catalog = new CouponCatalog(ledger);
+  const events = new CouponEvents(redis, { staleMs: config.couponEventsStaleMs, listenUrl: config.redisEventsUrl });
   const store = new CouponStore(redis, ledger, {
     answerWithinMs: config.redisCommandTimeoutMs,
     onRebuilt: (couponId, holders) => {
@@ -109,7 +123,25 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
   });
   const lockOptions = { waitMs: config.lockWaitMs, leaseMs: config.lockLeaseMs, faultPauseMs: config.lockFaultPauseMs };
   const lock = new LockStrategy(store, ledger, distributedLock, lockOptions, uncertain, sweeper);
-  const strategies: StrategySet = { "redis-set": redisSet, queue, lock, postgres };
+  const soldOut = config.soldOutMemoryTtlMs
+    ? new SoldOutMemory(
+        events,
+        {
+          answered: (answer) => metrics.soldOutFromMemory.inc({ answer }),
+          invalidated: (cause, n) => metrics.soldOutInvalidations.inc({ cause }, n),
+          untrusted: () => metrics.soldOutUntrusted.inc(),
+        },
+        {
+          ...SOLD_OUT_MEMORY_BOUNDS,
+          ttlMs: config.soldOutMemoryTtlMs,
+          confirmWithinMs: config.redisCommandTimeoutMs,
+          holders: (couponId) => store.admittedUserIds(couponId),
+          waiting: { count: (couponId) => store.waitingCount(couponId), userIds: (couponId) => store.waitingUserIds(couponId) },
+        },
+      )
+    : undefined;
+  const remember = (s: IssuanceStrategy) => soldOut?.around(s) ?? s;
+  const strategies: StrategySet = { "redis-set": remember(redisSet), queue: remember(queue), lock: remember(lock), postgres };
   const issuance = new IssuanceService(
     catalog,
     strategies,
@@ -118,7 +150,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     config.redisFallback === "postgres" ? postgres : undefined,
   );
   const saleCopies = new SaleCopies(store, (id) => repo.find(id));
-  const admin = new CouponAdmin(repo, ledger, catalog, store, strategies, saleCopies);
+  const admin = new CouponAdmin(repo, ledger, catalog, store, strategies, saleCopies, new AuditLog(db));
   const drift = new DriftMonitor(
     ledger,
     store,
@@ -149,7 +181,10 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     db,
     redis,
     deps: {
-      adminToken: config.adminToken,
+      adminTokens: config.adminTokens,
+      tokens: config.shopperAuth === "jwt" ? createTokenVerifier(config.jwt!) : undefined,
+      limits: new IssueLimits({ user: config.rateLimitUser, ip: config.rateLimitIp }),
+      holdings: (userId, limit, beforeId) => repo.holdings(userId, limit, beforeId),
       admin,
       issuance,
       readiness,
@@ -163,6 +198,7 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
     start() {
       if (started) return;
       started = true;
+      events.start();
       sweeper.start();
       worker.start();
       drift.start();
@@ -174,6 +210,8 @@ export function createServices(config: Config, logger: Logger, metrics = new Met
       await commit.settled();
       await sweeper.close();
       await uncertain.close();
+      await soldOut?.close();
+      await events.close();
       await Promise.all([closeRedis(redis), ...(lockNodes ?? []).map(closeRedis), db.close()]);
     },
   };

@@ -42,6 +42,10 @@ export function throughputTable(r: BenchResults): Table {
     const adj = s.adjacentExpress;
     rows.push([s.strategy, "sold out", num(so.requestsPerSecond), "req/s", ms(so.p50Ms), ms(so.p99Ms), pct(so.requestsPerSecond / adj.requestsPerSecond), pct(so.requestsPerSecond / nodeHttp.requestsPerSecond), num(errorsOf(so))]);
     rows.push(["bare Express, right after", "reference", num(adj.requestsPerSecond), "req/s", ms(adj.p50Ms), ms(adj.p99Ms), "100%", "", num(errorsOf(adj))]);
+    if (s.jwt) {
+      const jwtRow = (label: string, f: RunFigures) => [label, "sold out", num(f.requestsPerSecond), "req/s", ms(f.p50Ms), ms(f.p99Ms), "", pct(f.requestsPerSecond / nodeHttp.requestsPerSecond), num(errorsOf(f))];
+      rows.push(jwtRow(`${s.strategy}, SHOPPER_AUTH=none (runs 1, 4)`, s.jwt.withoutJwt), jwtRow(`${s.strategy}, SHOPPER_AUTH=jwt (runs 2, 3)`, s.jwt.withJwt));
+    }
   }
   return {
     title: `Throughput and latency (${r.options.connections} connections, ${r.options.durationSeconds} s fixed runs, Q=${num(r.options.quantity)})`,

@@ -18,6 +18,7 @@ import { settlePending } from "../load/settle";
 import { costsBetween, type CostMeter, type PhaseCosts } from "./costs";
 import { timedRun, toRunFigures, type RunFigures } from "./http-runs";
 import { waitForIssuedCount } from "./issued-count";
+import type { JwtCost } from "./jwt-cost";
 import type { QueueDrain } from "./queue-drain";
 
 const WARM_UP_QUANTITY = 1_000;
@@ -60,6 +61,8 @@ export interface StrategyResult {
    * sold-out targets compare against the baseline next to them.
    */
   adjacentExpress: RunFigures;
+  /** The sold-out crowd again, without and with verified shopper tokens (jwt-cost.ts); one strategy per run. */
+  jwt?: JwtCost;
   /** queue only: the drain alone, workers held back during admission (queue-drain.ts); the median run, and all runs. */
   drain?: QueueDrain;
   drainRuns?: QueueDrain[];

@@ -43,6 +43,11 @@ const METRICS = {
     label: "req/s as a share of bare Express next to it",
     of: (s, p) => httpOf(s, p).requestsPerSecond / s.adjacentExpress.requestsPerSecond,
   },
+  // Measured for one strategy's sold-out crowd only (jwt-cost.ts); NaN, a MISS, anywhere else.
+  shareWithJwt: {
+    label: "req/s with SHOPPER_AUTH=jwt as a share of without",
+    of: (s, p) => (s.jwt && p === "soldOut" ? s.jwt.withJwt.requestsPerSecond / s.jwt.withoutJwt.requestsPerSecond : NaN),
+  },
 } satisfies Record<string, { label: string; of: (s: StrategyResult, phase: Phase) => number }>;
 
 type MetricName = keyof typeof METRICS;

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ShopperTokens } from "../support/shopper-tokens";
 import type { AnswerSummary } from "./checker";
 
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -36,13 +37,15 @@ export async function createCoupon(url: string, adminToken: string, strategy: st
   return body.id;
 }
 
-/** A shopper's status: ISSUED / PENDING / REJECTED, or NOT_REQUESTED on 404. */
+/** A shopper's status: ISSUED / PENDING / REJECTED, or NOT_REQUESTED on 404. `tokens` when the service runs with SHOPPER_AUTH=jwt. */
 export async function issuanceStatus(
   url: string,
   couponId: number,
   userId: string,
+  tokens?: ShopperTokens,
 ): Promise<NonNullable<AnswerSummary["resolved"]>> {
   const res = await fetch(`${url}/coupons/${couponId}/issuances/${userId}`, {
+    headers: await tokens?.headers(userId),
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   if (res.status === 404) return "NOT_REQUESTED";

@@ -1,4 +1,5 @@
 import autocannon from "autocannon";
+import type { ShopperTokens } from "../support/shopper-tokens";
 import { showProgress } from "./progress";
 import { userDraw, type Recorder } from "./recorder";
 import { ConnectionWarmer, percentile } from "./warm-connections";
@@ -26,6 +27,8 @@ export interface DrivePlan {
    * itself. Duration runs only: the duration counts from the start.
    */
   warmConnections?: boolean;
+  /** With a service in SHOPPER_AUTH=jwt: each request carries its user's bearer token (all minted before the run). */
+  tokens?: ShopperTokens;
 }
 
 const STOP_SAMPLE_MS = 50;
@@ -62,6 +65,8 @@ interface ConnectionContext {
 export async function drive(plan: DrivePlan, recorder: Recorder): Promise<DriveFigures> {
   if (plan.warmConnections && plan.durationSeconds === undefined) throw new Error("warmConnections needs a duration run");
   const draw = userDraw(plan.users, plan.seed);
+  // Minted before the clock starts: autocannon builds each request synchronously.
+  await plan.tokens?.prepare(Array.from({ length: plan.users }, (_, i) => String(i + 1)));
   const started = Date.now();
   const total = plan.requests !== undefined ? `/${plan.requests}` : ` (${plan.durationSeconds} s)`;
   const stopProgress = showProgress(() => {
@@ -112,7 +117,8 @@ export async function drive(plan: DrivePlan, recorder: Recorder): Promise<DriveF
             [ctx.warming, ctx.userId, ctx.sentAt] = [false, userId, performance.now()];
             recorder.onSent(userId);
             const body = JSON.stringify({ userId: Number(userId) });
-            return typeof plan.couponId === "number" ? { ...request, body } : { ...request, path: issuePath(plan.couponId()), body };
+            const path = typeof plan.couponId === "number" ? request.path : issuePath(plan.couponId());
+            return plan.tokens ? { ...request, path, body, headers: { ...request.headers, ...plan.tokens.headersNow(userId) } } : { ...request, path, body };
           },
           onResponse: (status, body, context) => {
             const { userId, warming, sentAt } = context as ConnectionContext;

@@ -5,6 +5,9 @@ import { freePort } from "../support/free-port";
 
 /** Token of a service this script starts; long enough for the service's 16-character minimum. */
 export const LOAD_ADMIN_TOKEN = "load-script-admin-token";
+
+/** The operator token to send: ADMIN_TOKEN may list several (rotation), any of them will do. */
+export const operatorToken = (env: NodeJS.ProcessEnv = process.env) => env.ADMIN_TOKEN?.split(",")[0]?.trim() || undefined;
 const TAIL_LINES = 30;
 
 export interface RunningService {
@@ -33,10 +36,10 @@ export interface StartOptions {
 export async function startService(processes: number, readyTimeoutMs = 60_000, options: StartOptions = {}): Promise<RunningService> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const adminToken = process.env.ADMIN_TOKEN ?? LOAD_ADMIN_TOKEN;
+  const adminToken = operatorToken() ?? LOAD_ADMIN_TOKEN;
   const main = options.script ?? path.join(__dirname, "..", "..", "src", "main.js");
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), main], {
-    env: { ...process.env, PORT: String(port), WORKERS: String(processes), ADMIN_TOKEN: adminToken, LOG_LEVEL: "warn", ...options.env },
+    env: { ...process.env, PORT: String(port), WORKERS: String(processes), ADMIN_TOKEN: process.env.ADMIN_TOKEN ?? adminToken, LOG_LEVEL: "warn", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
 

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ShopperTokens } from "../support/shopper-tokens";
 import { issuanceStatus } from "./api";
 import type { Recorder } from "./recorder";
 
@@ -11,7 +12,7 @@ const ROUND_PAUSE_MS = 200;
  * ISSUED or REJECTED (NOT_REQUESTED is final too, and the checker flags it)
  * or the deadline passes. Returns how many are still unresolved.
  */
-export async function settlePending(url: string, couponId: number, recorder: Recorder, timeoutMs: number): Promise<number> {
+export async function settlePending(url: string, couponId: number, recorder: Recorder, timeoutMs: number, tokens?: ShopperTokens): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   const unsettled = (id: string) => {
     const resolved = recorder.answers.get(id)?.resolved;
@@ -23,7 +24,7 @@ export async function settlePending(url: string, couponId: number, recorder: Rec
     const poll = async () => {
       for (let id = queue.shift(); id !== undefined && Date.now() < deadline; id = queue.shift()) {
         try {
-          recorder.resolve(id, await issuanceStatus(url, couponId, id));
+          recorder.resolve(id, await issuanceStatus(url, couponId, id, tokens));
         } catch {
           // A failed poll is retried next round; the deadline bounds the retries.
         }

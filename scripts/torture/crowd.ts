@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ShopperTokens } from "../support/shopper-tokens";
 import type { ApiProcess } from "./api-process";
 import { now } from "./clock";
 import { Clients, type Reply } from "./http-client";
@@ -21,6 +22,8 @@ export interface CrowdPlan {
   keepGoing: () => boolean;
   /** Told each answer as it comes. */
   onRecord?: (record: RequestRecord) => void;
+  /** With SHOPPER_AUTH=jwt: each request carries its shopper's token. */
+  tokens?: ShopperTokens;
 }
 
 /**
@@ -50,7 +53,8 @@ export async function runCrowd(plan: CrowdPlan, records: RequestRecord[]): Promi
       }
       const userId = plan.nextUser();
       const sentAt = now();
-      const reply: Reply = await clients.send(target.port, "POST", path, JSON.stringify({ userId }), REQUEST_TIMEOUT_MS);
+      const headers = await plan.tokens?.headers(userId);
+      const reply: Reply = await clients.send(target.port, "POST", path, JSON.stringify({ userId }), REQUEST_TIMEOUT_MS, headers);
       const record: RequestRecord = {
         userId,
         process: target.index,

@@ -29,7 +29,7 @@ export class Clients {
   }
 
   /** Sends one request; never rejects: every failure is a Reply with status 0. */
-  send(port: number, method: "GET" | "POST", path: string, body: string | undefined, timeoutMs: number): Promise<Reply> {
+  send(port: number, method: "GET" | "POST", path: string, body: string | undefined, timeoutMs: number, extraHeaders: Record<string, string> = {}): Promise<Reply> {
     return new Promise((resolve) => {
       let settled = false;
       const done = (reply: Reply) => {
@@ -38,7 +38,10 @@ export class Clients {
         clearTimeout(timer);
         resolve(reply);
       };
-      const headers: Record<string, string | number> = body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(body) };
+      const headers: Record<string, string | number> = {
+        ...extraHeaders,
+        ...(body !== undefined && { "content-type": "application/json", "content-length": Buffer.byteLength(body) }),
+      };
       const req = request({ host: "127.0.0.1", port, method, path, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));

@@ -64,6 +64,7 @@ export async function runStrategy(world: World, options: TortureOptions, strateg
         concurrency: options.concurrency,
         phase: "crowd",
         nextUser,
+        tokens: world.tokens,
         keepGoing: () => now() < crowdEnd,
       },
       records,
@@ -75,11 +76,11 @@ export async function runStrategy(world: World, options: TortureOptions, strateg
 
   await allReady(world.processes);
   const resolutions = new Map<string, Resolution>();
-  const afterCrowd = await resolvePending(world.processes, couponId, pendingUsers(records), SETTLE_TIMEOUT_MS, resolutions);
+  const afterCrowd = await resolvePending(world.processes, couponId, pendingUsers(records), SETTLE_TIMEOUT_MS, resolutions, world.tokens);
 
   const finalWave = await runFinalWave(world, options, couponId, records);
   const finalPending = pendingUsers(records.filter((r) => r.phase === "final"));
-  const afterFinalWave = await resolvePending(world.processes, couponId, finalPending, SETTLE_TIMEOUT_MS, resolutions);
+  const afterFinalWave = await resolvePending(world.processes, couponId, finalPending, SETTLE_TIMEOUT_MS, resolutions, world.tokens);
 
   const ledger = await readSettledLedger(world.databaseUrl, couponId);
   const timeline = injector.timeline;
@@ -117,6 +118,7 @@ async function runFinalWave(world: World, options: TortureOptions, couponId: num
       couponId,
       concurrency: options.concurrency,
       phase: "final",
+      tokens: world.tokens,
       nextUser: () => String(FRESH_USERS_FROM + sent++),
       keepGoing: () => soldOutInARow < options.concurrency && sent < maxRequests && now() < deadline,
       onRecord: (r) => (soldOutInARow = r.status === 409 && r.code === "SOLD_OUT" ? soldOutInARow + 1 : 0),

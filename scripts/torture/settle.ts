@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "pg";
 import { issuanceStatus, waitReady } from "../load/api";
+import type { ShopperTokens } from "../support/shopper-tokens";
 import type { ApiProcess } from "./api-process";
 import type { Resolution } from "./types";
 import type { Ledger } from "./verdict";
@@ -30,6 +31,7 @@ export async function resolvePending(
   userIds: Iterable<string>,
   timeoutMs: number,
   into: Map<string, Resolution>,
+  tokens?: ShopperTokens,
 ): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let waiting = [...userIds];
@@ -41,7 +43,7 @@ export async function resolvePending(
       for (let id = queue.shift(); id !== undefined && Date.now() < deadline; id = queue.shift()) {
         const p = processes[turn++ % processes.length]!;
         try {
-          into.set(id, await issuanceStatus(p.url, couponId, id));
+          into.set(id, await issuanceStatus(p.url, couponId, id, tokens));
         } catch {
           // Retried next round; the deadline bounds the retries.
         }

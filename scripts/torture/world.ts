@@ -4,6 +4,7 @@ import { Redis } from "ioredis";
 import { reapOnExit } from "../support/orphan-reaper";
 import { freePort } from "../support/free-port";
 import { startRedisServer, type RedisServer } from "../support/redis-server";
+import type { ShopperTokens } from "../support/shopper-tokens";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { ApiProcess } from "./api-process";
 
@@ -29,6 +30,8 @@ export interface World {
   readonly pgProxy: TcpProxy;
   readonly processes: readonly ApiProcess[];
   readonly adminToken: string;
+  /** With SHOPPER_AUTH=jwt: the shoppers' tokens the API processes accept. */
+  readonly tokens: ShopperTokens | undefined;
   /** FLUSHALL, sent straight to the redis-server (a proxied command could be the one that is cut). */
   flushRedis(): Promise<void>;
   /** Stops everything started, newest first, and drops the database; safe to call twice. */
@@ -39,7 +42,11 @@ export interface World {
  * `onStop` is handed the stop function before anything starts, so a Ctrl-C
  * during the start (which can take seconds) still stops what exists so far.
  */
-export async function startWorld(processCount: number, onStop: (stop: () => Promise<void>) => void = () => undefined): Promise<World> {
+export async function startWorld(
+  processCount: number,
+  tokens: ShopperTokens | undefined,
+  onStop: (stop: () => Promise<void>) => void = () => undefined,
+): Promise<World> {
   const undo: (() => Promise<unknown>)[] = [];
   let stopped: Promise<void> | undefined;
   const stop = () =>
@@ -78,6 +85,8 @@ export async function startWorld(processCount: number, onStop: (stop: () => Prom
       ADMIN_TOKEN: TORTURE_ADMIN_TOKEN,
       LOG_LEVEL: "warn",
       QUEUE_VISIBILITY_TIMEOUT_MS,
+      // The processes get only what is listed here: the shopper settings the harness mints with go along.
+      ...shopperSettings(),
     };
     const processes: ApiProcess[] = [];
     for (let i = 0; i < processCount; i++) processes.push(new ApiProcess(i, await freePort(), env));
@@ -94,6 +103,7 @@ export async function startWorld(processCount: number, onStop: (stop: () => Prom
       pgProxy,
       processes,
       adminToken: TORTURE_ADMIN_TOKEN,
+      tokens,
       flushRedis: async () => void (await admin.flushall()),
       stop,
     };
@@ -101,6 +111,11 @@ export async function startWorld(processCount: number, onStop: (stop: () => Prom
     await stop();
     throw err;
   }
+}
+
+/** SHOPPER_AUTH and the SHOPPER_JWT_* / SHOPPER_JWKS_URL settings of the harness's own environment. */
+function shopperSettings(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => /^SHOPPER_/.test(e[0]) && e[1] !== undefined));
 }
 
 function withDatabase(base: string, name: string): string {

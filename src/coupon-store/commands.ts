@@ -16,7 +16,7 @@ declare module "ioredis" {
   interface RedisCommander<Context> {
     issueRedisSet(meta: string, issued: string, holds: string, userId: string, tag: string, holdMs: number): Result<number, Context>;
     expiredHolds(holds: string, max: number): Result<string[], Context>;
-    releaseHolds(issued: string, holds: string, ...userIds: string[]): Result<number, Context>;
+    releaseHolds(issued: string, holds: string, changes: string, couponId: number, ...userIds: string[]): Result<number, Context>;
     holdPlaces(issued: string, holds: string, holdMs: number, countPlaces: 0 | 1, ...userIds: string[]): Result<number, Context>;
     checkAdmission(meta: string, issued: string, userId: string, tag: string): Result<number, Context>;
     checkAdmissions(meta: string, issued: string, tag: string, ...userIds: string[]): Result<number | number[], Context>;
@@ -30,9 +30,11 @@ declare module "ioredis" {
       workers: string,
       limit: number,
       tag: string,
+      changes: string,
+      couponId: number,
       ...sale: SaleArgs
     ): Result<number, Context>;
-    dropStrays(issued: string, holds: string, pending: string, ...userIds: string[]): Result<number, Context>;
+    dropStrays(issued: string, holds: string, pending: string, changes: string, couponId: number, ...userIds: string[]): Result<number, Context>;
     admitToQueue(meta: string, issued: string, pending: string, queue: string, userId: string, nowMs: number, tag: string): Result<number, Context>;
     claimBatch(queue: string, processing: string, workers: string, meta: string, max: number, workerId: string, nowMs: number, tag: string): Result<string[], Context>;
     finishBatch(
@@ -44,10 +46,13 @@ declare module "ioredis" {
       workerId: string,
       channel: string,
       message: string,
+      changes: string,
+      couponId: number,
       ...deadThenRejected: (string | number)[]
     ): Result<number, Context>;
     requeueStale(workers: string, processing: string, queue: string, workerId: string, lastSeen: string): Result<number, Context>;
-    setLimit(meta: string, issued: string, limit: number, tag: string): Result<number, Context>;
-    setSale(meta: string, ...sale: SaleArgs): Result<number, Context>;
+    setLimit(meta: string, issued: string, limit: number, tag: string, changes: string, couponId: number): Result<number, Context>;
+    setSale(meta: string, changes: string, couponId: number, ...sale: SaleArgs): Result<number, Context>;
+    couponEventsBeat(epoch: string, channel: string, beat: number, freshEpoch: string): Result<string, Context>;
   }
 }

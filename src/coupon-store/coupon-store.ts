@@ -2,6 +2,7 @@ import type { Ledger, LedgerCoupon } from "../db/ledger";
 import { forEachPage } from "../db/pages";
 import { couponNotFound, isAmbiguousWrite, rethrowAsUnavailable, unavailable } from "../errors";
 import { answerWithin, type RedisClient } from "../redis/client";
+import { changesChannel } from "./change-notices";
 import { defineCouponCommands } from "./commands";
 import { couponKeys, stagingKey } from "./keys";
 import {
@@ -71,6 +72,8 @@ export interface CouponStoreOptions {
 export class CouponStore {
   private readonly loading = new Map<number, Promise<string>>();
   private readonly lastRepair = new Map<number, number>();
+  /** Where the scripts that free or add a place announce it. */
+  private readonly changes: string;
 
   constructor(
     private readonly redis: RedisClient,
@@ -78,6 +81,7 @@ export class CouponStore {
     private readonly options: CouponStoreOptions,
   ) {
     defineCouponCommands(redis);
+    this.changes = changesChannel(redis);
   }
 
   /** redis-set: admit the shopper as a hold that is theirs for `holdMs` unless confirmed or released. */
@@ -185,24 +189,45 @@ export class CouponStore {
    */
   async addLedgerHolders(couponId: number): Promise<void> {
     const keys = couponKeys(couponId);
-    await forEachPage(this.ledger.issuedUserIds(couponId), (page) => this.addAll(keys.issued, page)).catch(rethrowAsUnavailable("Redis"));
+    let added = 0;
+    await forEachPage(this.ledger.issuedUserIds(couponId), async (page) => {
+      added += await this.addAll(keys.issued, page);
+    })
+      .catch(rethrowAsUnavailable("Redis"))
+      .finally(() => this.announceAdded(couponId, added));
     // A limit above the ledger's makes Redis admit shoppers PostgreSQL will
     // refuse; lower it. Never raise it here: a raise in progress changes
     // PostgreSQL first, and Redis then follows (CouponAdmin.setLimit).
     const coupon = await this.ledger.couponRef(couponId);
     const limit = Number(await this.redis.hget(keys.meta, "limit"));
-    if (coupon && limit > coupon.totalQuantity) await this.redis.setLimit(keys.meta, keys.issued, coupon.totalQuantity, coupon.tag);
+    if (coupon && limit > coupon.totalQuantity) await this.redis.setLimit(keys.meta, keys.issued, coupon.totalQuantity, coupon.tag, this.changes, couponId);
   }
 
   /** Adds these row holders to the admitted set (their rows have committed, or reconcile found them missing). */
-  addAdmitted(couponId: number, userIds: readonly string[]): Promise<unknown> {
-    return this.addAll(couponKeys(couponId).issued, userIds);
+  async addAdmitted(couponId: number, userIds: readonly string[]): Promise<void> {
+    let added = 0;
+    try {
+      added = await this.addAll(couponKeys(couponId).issued, userIds);
+    } finally {
+      await this.announceAdded(couponId, added);
+    }
+  }
+
+  /**
+   * Members added by a plain SADD are announced afterwards: a process that
+   * knows the coupon sold out also knows who holds its places, and must
+   * learn of new holders. Until the notice it answers as Redis did before
+   * the SADD. Best effort: past a failure, a process trusts what it knows
+   * for no longer than its memory's time to live.
+   */
+  private async announceAdded(couponId: number, added: number): Promise<void> {
+    if (added > 0) await this.redis.publish(this.changes, String(couponId)).catch(() => undefined);
   }
 
   /** Removes members reconcile found without a row, unless they are held or queued by now; returns how many. */
   async dropStrays(couponId: number, userIds: readonly string[]): Promise<number> {
     const keys = couponKeys(couponId);
-    return userIds.length ? this.redis.dropStrays(keys.issued, keys.holds, keys.pending, ...userIds) : 0;
+    return userIds.length ? this.redis.dropStrays(keys.issued, keys.holds, keys.pending, this.changes, couponId, ...userIds) : 0;
   }
 
   /**
@@ -236,6 +261,8 @@ export class CouponStore {
       keys.workers,
       coupon.totalQuantity,
       coupon.tag,
+      this.changes,
+      couponId,
       ...saleArgs(saleOf(coupon)),
     );
     if (published === 1) this.options.onRebuilt?.(couponId, holders);
@@ -256,22 +283,22 @@ export class CouponStore {
     return Promise.all([first, this.addAll(staging, userIds.slice(STAGING_CHUNK))]);
   }
 
-  /** SADD in chunks, so other clients' commands run between them. */
-  private addAll(key: string, userIds: readonly string[]): Promise<unknown> {
-    const writes: Promise<unknown>[] = [];
+  /** SADD in chunks, so other clients' commands run between them; resolves with how many were new. */
+  private async addAll(key: string, userIds: readonly string[]): Promise<number> {
+    const writes: Promise<number>[] = [];
     for (let i = 0; i < userIds.length; i += STAGING_CHUNK) writes.push(this.redis.sadd(key, ...userIds.slice(i, i + STAGING_CHUNK)));
-    return Promise.all(writes);
+    return (await Promise.all(writes)).reduce((a, b) => a + b, 0);
   }
 
   /** Copies the coupon's sale (state and window) to Redis, unless Redis holds nothing of it yet or as new a copy. */
   async setSale(couponId: number, sale: Sale): Promise<void> {
-    await this.redis.setSale(couponKeys(couponId).meta, ...saleArgs(sale));
+    await this.redis.setSale(couponKeys(couponId).meta, this.changes, couponId, ...saleArgs(sale));
   }
 
   /** Sets the limit in Redis; returns how many are admitted if that is above it. */
   async setLimit(coupon: StoredCoupon, limit: number): Promise<number | undefined> {
     const keys = couponKeys(coupon.id);
-    const refused = await this.redis.setLimit(keys.meta, keys.issued, limit, coupon.tag);
+    const refused = await this.redis.setLimit(keys.meta, keys.issued, limit, coupon.tag, this.changes, coupon.id);
     return refused >= 0 ? refused : undefined;
   }
 
@@ -337,6 +364,13 @@ export class CouponStore {
       if (err) throw err;
       return (flags as number[]).map((f) => f === 1);
     });
+  }
+
+  /** How many shoppers are queued or held (HLEN and ZCARD, so nothing large is read). */
+  async waitingCount(couponId: number): Promise<number> {
+    const keys = couponKeys(couponId);
+    const [queued, held] = await Promise.all([this.redis.hlen(keys.pending), this.redis.zcard(keys.holds)]);
+    return queued + held;
   }
 
   /** Queued and held shoppers: admitted, no row yet, and rightly so. */

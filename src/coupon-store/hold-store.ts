@@ -1,4 +1,5 @@
 import type { RedisClient } from "../redis/client";
+import { changesChannel } from "./change-notices";
 import { defineCouponCommands } from "./commands";
 import { CouponRegistry } from "./coupon-registry";
 import { couponKeys, HOLD_COUPONS_KEY } from "./keys";
@@ -41,9 +42,9 @@ export class HoldStore {
     if (userIds.length) await this.redis.zrem(couponKeys(couponId).holds, ...userIds);
   }
 
-  /** PostgreSQL refused them: their places go back to the sale, unless confirmed meanwhile. */
+  /** PostgreSQL refused them: their places go back to the sale (announced), unless confirmed meanwhile. */
   async release(couponId: number, userIds: readonly string[]): Promise<void> {
     const k = couponKeys(couponId);
-    if (userIds.length) await this.redis.releaseHolds(k.issued, k.holds, ...userIds);
+    if (userIds.length) await this.redis.releaseHolds(k.issued, k.holds, changesChannel(this.redis), couponId, ...userIds);
   }
 }

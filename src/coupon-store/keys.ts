@@ -46,6 +46,12 @@ export const stagingKey = (couponId: number) => `coupon:{${couponId}}:staging:${
 /** A worker's processing list for one coupon (reliable-queue pattern). */
 export const processingKey = (couponId: number, workerId: string) => `coupon:{${couponId}}:processing:${workerId}`;
 
+/** Where every coupon's change notices are published (see change-notices.ts); not a key, so prefixed by hand. */
+export const COUPON_CHANGES_CHANNEL = "coupons:changes";
+
+/** A random value that changes whenever Redis loses its data (see couponEventsBeat-1.lua). */
+export const REDIS_EPOCH_KEY = "coupons:epoch";
+
 /** Coupons served by the queue strategy, so every worker can find every queue. */
 export const QUEUE_COUPONS_KEY = "coupons:queue";
 

@@ -1,5 +1,6 @@
 import { prefixedChannel } from "../lock";
 import type { RedisClient } from "../redis/client";
+import { changesChannel } from "./change-notices";
 import { defineCouponCommands } from "./commands";
 import { CouponRegistry } from "./coupon-registry";
 import { couponKeys, processingKey, QUEUE_COUPONS_KEY } from "./keys";
@@ -18,7 +19,7 @@ const ADMITTED_AT = /^\d+:(\d+)$/;
 export interface FinishedBatch {
   /** Entries that could not be parsed, for the dead-letter list. */
   readonly dead: readonly string[];
-  /** Shoppers PostgreSQL refused: their places go back. */
+  /** Shoppers PostgreSQL refused: their places go back (announced on the change channel). */
   readonly rejected: readonly string[];
   /** Published on the coupon's outcome channel for requests waiting with `Prefer: wait`. */
   readonly outcome: string;
@@ -78,6 +79,8 @@ export class QueueStore {
       workerId,
       this.outcomeChannel(couponId),
       batch.outcome,
+      changesChannel(this.redis),
+      couponId,
       batch.dead.length,
       ...batch.dead,
       ...batch.rejected,

@@ -1,3 +1,4 @@
+import type { Tx } from "./audit-log";
 import type { Database } from "./database";
 import { isCheckViolation, orUnavailable } from "./pg-errors";
 import type { CouponStatus, Sale, SaleState } from "../issuance/sale";
@@ -80,9 +81,19 @@ const toCoupon = (row: CouponRow): Coupon => ({
   updatedAt: row.updatedAt,
 });
 
-export type SetLimitResult = { ok: true; coupon: Coupon } | { ok: false; issuedCount: number } | undefined;
+/** `before`: the coupon as the change found it (its row locked), so an audit entry says exactly what was replaced. */
+export type SetLimitResult = { ok: true; before: Coupon; coupon: Coupon } | { ok: false; issuedCount: number } | undefined;
 /** A guarded change: the coupon before it, and after it unless the guard refused; undefined if no such coupon. */
 export type GuardedResult = { before: Coupon; after: Coupon | undefined } | undefined;
+
+/** A coupon a shopper holds. */
+export interface Holding {
+  /** The row's id: newer rows have larger ones. */
+  readonly id: bigint;
+  readonly couponId: number;
+  readonly name: string;
+  readonly issuedAt: Date;
+}
 
 /**
  * The coupon rows. Every read returns the status as PostgreSQL computes it
@@ -92,17 +103,18 @@ export type GuardedResult = { before: Coupon; after: Coupon | undefined } | unde
 export class CouponRepository {
   constructor(private readonly db: Database) {}
 
-  private async rows(query: Prisma.Sql): Promise<Coupon[]> {
-    return (await orUnavailable(this.db.prisma.$queryRaw<CouponRow[]>(query))).map(toCoupon);
+  /** Every method that changes a coupon takes `tx`: the transaction that also records the change (see AuditLog). */
+  private async rows(query: Prisma.Sql, tx: Tx = this.db.prisma): Promise<Coupon[]> {
+    return (await orUnavailable(tx.$queryRaw<CouponRow[]>(query))).map(toCoupon);
   }
 
-  async create(input: NewCoupon): Promise<Coupon> {
-    const { id } = await orUnavailable(this.db.prisma.coupon.create({ data: input, select: { id: true } }));
-    return (await this.find(id))!;
+  async create(input: NewCoupon, tx: Tx = this.db.prisma): Promise<Coupon> {
+    const { id } = await orUnavailable(tx.coupon.create({ data: input, select: { id: true } }));
+    return (await this.find(id, tx))!;
   }
 
-  async find(id: number): Promise<Coupon | undefined> {
-    return (await this.rows(Prisma.sql`SELECT ${COLUMNS} FROM "Coupon" c WHERE c.id = ${id}`))[0];
+  async find(id: number, tx: Tx = this.db.prisma): Promise<Coupon | undefined> {
+    return (await this.rows(Prisma.sql`SELECT ${COLUMNS} FROM "Coupon" c WHERE c.id = ${id}`, tx))[0];
   }
 
   /** Coupons newest first, after the keyset `beforeId` (exclusive), optionally of one status. */
@@ -118,14 +130,30 @@ export class CouponRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Sets the limit unless more are already issued; undefined if no such coupon. */
-  async setLimit(id: number, totalQuantity: number): Promise<SetLimitResult> {
-    const { count } = await orUnavailable(
-      this.db.prisma.coupon.updateMany({ where: { id, issuedCount: { lte: totalQuantity } }, data: { totalQuantity } }),
+  /**
+   * Sets the limit unless more are already issued; undefined if no such
+   * coupon. Run it in a transaction (`tx`): the row is locked first, so
+   * `before` is the coupon this change replaced.
+   */
+  async setLimit(id: number, totalQuantity: number, tx: Tx): Promise<SetLimitResult> {
+    const [before] = await this.rows(Prisma.sql`SELECT ${COLUMNS} FROM "Coupon" c WHERE c.id = ${id} FOR UPDATE`, tx);
+    if (!before) return undefined;
+    const { count } = await orUnavailable(tx.coupon.updateMany({ where: { id, issuedCount: { lte: totalQuantity } }, data: { totalQuantity } }));
+    const coupon = (await this.find(id, tx))!;
+    return count === 1 ? { ok: true, before, coupon } : { ok: false, issuedCount: coupon.issuedCount };
+  }
+
+  /** The coupons a user holds, newest first: up to `limit`, older than row `beforeId` when given. */
+  async holdings(userId: string, limit: number, beforeId?: bigint): Promise<Holding[]> {
+    const rows = await orUnavailable(
+      this.db.prisma.userCoupon.findMany({
+        where: { userId: BigInt(userId), ...(beforeId !== undefined && { id: { lt: beforeId } }) },
+        orderBy: { id: "desc" },
+        take: limit,
+        select: { id: true, couponId: true, issuedAt: true, coupon: { select: { name: true } } },
+      }),
     );
-    const coupon = await this.find(id);
-    if (!coupon) return undefined;
-    return count === 1 ? { ok: true, coupon } : { ok: false, issuedCount: coupon.issuedCount };
+    return rows.map((r) => ({ id: r.id, couponId: r.couponId, name: r.coupon.name, issuedAt: r.issuedAt }));
   }
 
   /**
@@ -133,8 +161,8 @@ export class CouponRepository {
    * statement: the guard is evaluated again on the newest row if another
    * change commits meanwhile, so two operators cannot both close a sale.
    */
-  setSaleState(id: number, to: SaleState, from: readonly CouponStatus[]): Promise<GuardedResult> {
-    return this.guarded(id, from, Prisma.sql`"saleState" = ${to}`);
+  setSaleState(id: number, to: SaleState, from: readonly CouponStatus[], tx?: Tx): Promise<GuardedResult> {
+    return this.guarded(id, from, Prisma.sql`"saleState" = ${to}`, tx);
   }
 
   /**
@@ -142,7 +170,7 @@ export class CouponRepository {
    * whose end would not be after its start is refused by the table's CHECK:
    * "window".
    */
-  async edit(id: number, edit: CouponEdit, editable: readonly CouponStatus[]): Promise<GuardedResult | "window"> {
+  async edit(id: number, edit: CouponEdit, editable: readonly CouponStatus[], tx?: Tx): Promise<GuardedResult | "window"> {
     const set = [
       edit.name === undefined ? undefined : Prisma.sql`name = ${edit.name}`,
       edit.description === undefined ? undefined : Prisma.sql`description = ${edit.description}`,
@@ -150,7 +178,7 @@ export class CouponRepository {
       edit.endsAt === undefined ? undefined : Prisma.sql`"endsAt" = ${edit.endsAt}`,
     ].filter((s) => s !== undefined);
     try {
-      return await this.guarded(id, editable, Prisma.join(set));
+      return await this.guarded(id, editable, Prisma.join(set), tx);
     } catch (err) {
       if (isCheckViolation(err)) return "window";
       throw err;
@@ -178,9 +206,9 @@ export class CouponRepository {
     return exportWinnersCsv(this.db.exportPool, couponId, out, beforeFirstByte);
   }
 
-  private async guarded(id: number, from: readonly CouponStatus[], set: Prisma.Sql): Promise<GuardedResult> {
+  private async guarded(id: number, from: readonly CouponStatus[], set: Prisma.Sql, tx: Tx = this.db.prisma): Promise<GuardedResult> {
     const rows = await orUnavailable(
-      this.db.prisma.$queryRaw<(CouponRow & { after: boolean })[]>(Prisma.sql`
+      tx.$queryRaw<(CouponRow & { after: boolean })[]>(Prisma.sql`
         WITH before AS (SELECT ${COLUMNS} FROM "Coupon" c WHERE c.id = ${id} FOR UPDATE),
         after AS (
           UPDATE "Coupon" c SET ${set}, "saleVersion" = c."saleVersion" + 1, "updatedAt" = now()

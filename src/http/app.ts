@@ -1,7 +1,8 @@
 import cookieParser from "cookie-parser";
 import express, { type Express } from "express";
 import { AppError } from "../errors";
-import { adminTokenCheck, requireOperator } from "./auth";
+import { auditRoutes } from "./audit-routes";
+import { adminTokenCheck, firstOf, jwtOperatorCheck, requireOperator } from "./auth";
 import { couponRoutes } from "./coupon-routes";
 import { dashboardRoutes } from "./dashboard-routes";
 import { DashboardSessions } from "./dashboard-session";
@@ -24,8 +25,10 @@ export function createApp(deps: AppDeps): Express {
   // req.secure and req.protocol believe X-Forwarded-* only from the proxies named here.
   app.set("trust proxy", deps.trustProxy);
 
-  const sessions = new DashboardSessions(deps.adminToken, deps.dashboardSessionMs);
-  const check = adminTokenCheck(deps.adminToken);
+  // Any change to the ADMIN_TOKEN list logs every dashboard out.
+  const sessions = new DashboardSessions(deps.adminTokens.join(","), deps.dashboardSessionMs);
+  const tokens = adminTokenCheck(deps.adminTokens);
+  const check = deps.tokens ? firstOf(tokens, jwtOperatorCheck(deps.tokens)) : tokens;
   const operator = requireOperator(check, sessions);
 
   app.use(requestContext(app, deps.logger, deps.metrics));
@@ -36,6 +39,7 @@ export function createApp(deps: AppDeps): Express {
   issueRoutes(app, deps);
   listRoutes(app, deps, operator);
   couponRoutes(app, deps, operator);
+  auditRoutes(app, deps, operator);
   dashboardRoutes(app, deps, operator, check, sessions);
 
   app.use((req, _res, next) => next(new AppError("NOT_FOUND", `No route for ${req.method} ${req.path}`)));

@@ -3,14 +3,19 @@
  * out, tagged with the list it belongs to, in base64url: clients pass it
  * back untouched, and anything that does not decode to one of ours is 400.
  */
-export type Cursor = { readonly kind: "coupons"; readonly beforeId: number } | { readonly kind: "winners"; readonly afterSeq: bigint };
+export type Cursor =
+  | { readonly kind: "coupons"; readonly beforeId: number }
+  | { readonly kind: "winners"; readonly afterSeq: bigint }
+  | { readonly kind: "audit"; readonly beforeId: bigint }
+  | { readonly kind: "holdings"; readonly beforeId: bigint };
 
-const FORMAT = /^(c|w)([1-9][0-9]{0,18})$/;
+const FORMAT = /^(c|w|a|h)([1-9][0-9]{0,18})$/;
 const MAX_INT4 = 2_147_483_647n;
 const MAX_INT8 = 9_223_372_036_854_775_807n;
 
 export function encodeCursor(cursor: Cursor): string {
-  const raw = cursor.kind === "coupons" ? `c${cursor.beforeId}` : `w${cursor.afterSeq}`;
+  const raw =
+    cursor.kind === "coupons" ? `c${cursor.beforeId}` : cursor.kind === "winners" ? `w${cursor.afterSeq}` : `${cursor.kind[0]}${cursor.beforeId}`;
   return Buffer.from(raw).toString("base64url");
 }
 
@@ -19,8 +24,14 @@ export function decodeCursor(encoded: string): Cursor | undefined {
   const m = FORMAT.exec(Buffer.from(encoded, "base64url").toString("latin1"));
   if (!m) return undefined;
   const key = BigInt(m[2]!);
-  const cursor: Cursor | undefined =
-    m[1] === "c" ? (key <= MAX_INT4 ? { kind: "coupons", beforeId: Number(key) } : undefined) : key <= MAX_INT8 ? { kind: "winners", afterSeq: key } : undefined;
+  const cursor = ofKey(m[1]!, key);
   // base64url decoding forgives stray bits; only the one spelling we give out is a cursor.
   return cursor && encodeCursor(cursor) === encoded ? cursor : undefined;
+}
+
+function ofKey(tag: string, key: bigint): Cursor | undefined {
+  if (tag === "c") return key <= MAX_INT4 ? { kind: "coupons", beforeId: Number(key) } : undefined;
+  if (key > MAX_INT8) return undefined;
+  if (tag === "w") return { kind: "winners", afterSeq: key };
+  return tag === "a" ? { kind: "audit", beforeId: key } : { kind: "holdings", beforeId: key };
 }

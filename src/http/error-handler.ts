@@ -44,6 +44,8 @@ export function errorHandler() {
       if (suppressed !== undefined) req.log.warn({ code: answer.code, cause: describe((err as Error).cause), suppressed }, answer.detail);
     }
     if (answer.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(answer.retryAfterSeconds));
+    // RFC 9110: a 401 names the scheme that would be accepted.
+    if (ERRORS[answer.code].status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="coupons"');
     sendProblem(res, answer.code, answer.detail, answer.extra);
   };
 }

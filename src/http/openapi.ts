@@ -32,10 +32,21 @@ const badInput = {
   "415": problem("Body is not JSON (UNSUPPORTED_MEDIA_TYPE)"),
 };
 const unavailable = { "503": problem("Redis or PostgreSQL unreachable (UNAVAILABLE), or lock busy (BUSY); see Retry-After") };
-const unauthorized = { "401": problem("Missing or wrong operator token, and no dashboard login (UNAUTHORIZED)") };
-const crossSite = {
-  "403": problem("Made with the dashboard login, but not from the dashboard page: foreign Origin or no CSRF token (CSRF_REJECTED)"),
+const unauthorized = {
+  "401": problem("Missing or wrong operator token, and no dashboard login (UNAUTHORIZED)"),
+  "403": problem("A valid JWT without the coupons:admin scope, e.g. a shopper's (INSUFFICIENT_SCOPE)"),
 };
+const crossSite = {
+  "403": problem(
+    "A valid JWT without the coupons:admin scope (INSUFFICIENT_SCOPE), or made with the dashboard login but not from the dashboard page: foreign Origin or no CSRF token (CSRF_REJECTED)",
+  ),
+};
+const tokenRefused = problem(
+  "SHOPPER_AUTH=jwt and the bearer token is refused: TOKEN_MISSING, TOKEN_TOO_LARGE, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_NOT_YET_VALID, TOKEN_CLAIM_INVALID or TOKEN_SUBJECT_INVALID",
+);
+const notYours = problem("SHOPPER_AUTH=jwt and the request names another user than the token's sub (USER_MISMATCH)");
+/** Shopper routes: no credential with SHOPPER_AUTH=none, a shopper's JWT with jwt. */
+const shopper = [{}, { shopperJwt: [] }];
 const notFound = { "404": problem("No such coupon (COUPON_NOT_FOUND)") };
 const badQuery = { "400": problem("Malformed id (INVALID_COUPON_ID) or query string (INVALID_QUERY: unknown or repeated parameter, bad cursor, limit or status)") };
 const operator = [{ bearer: [] }, { dashboardSession: [] }];
@@ -151,6 +162,7 @@ export const openApiDocument = {
     "/coupons/{couponId}/issue": {
       post: {
         operationId: "issueCoupon",
+        security: shopper,
         parameters: [
           couponIdParam,
           {
@@ -169,8 +181,11 @@ export const openApiDocument = {
             headers: { Location: { schema: { type: "string" } } },
           },
           ...badInput,
+          "401": tokenRefused,
+          "403": notYours,
           ...notFound,
           "409": problem("ALREADY_ISSUED, SOLD_OUT, COUPON_NOT_STARTED, COUPON_PAUSED or COUPON_ENDED"),
+          "429": problem("Over RATE_LIMIT_USER or RATE_LIMIT_IP in this process (RATE_LIMITED); see Retry-After"),
           ...unavailable,
         },
       },
@@ -178,10 +193,13 @@ export const openApiDocument = {
     "/coupons/{couponId}/issuances/{userId}": {
       get: {
         operationId: "getIssuance",
+        security: shopper,
         parameters: [couponIdParam, userIdParam],
         responses: {
           "200": json("The shopper's status", "IssuanceStatus"),
           ...badInput,
+          "401": tokenRefused,
+          "403": notYours,
           "404": problem("COUPON_NOT_FOUND, or NOT_REQUESTED when this user holds no request"),
           ...unavailable,
         },
@@ -242,6 +260,30 @@ export const openApiDocument = {
         },
       },
     },
+    "/coupons/{couponId}/audit": {
+      get: {
+        operationId: "getAudit",
+        description: "Every operator action on the coupon, newest first, a page at a time",
+        security: operator,
+        parameters: [couponIdParam, cursorParam, limitParam(50, 100)],
+        responses: { "200": json("Operator actions, newest first", "AuditPage"), ...badQuery, ...unauthorized, ...notFound, ...unavailable },
+      },
+    },
+    "/me/coupons": {
+      get: {
+        operationId: "myCoupons",
+        description: "SHOPPER_AUTH=jwt: the coupons the token's subject holds, newest first, a page at a time",
+        security: [{ shopperJwt: [] }],
+        parameters: [cursorParam, limitParam(50, 100)],
+        responses: {
+          "200": json("The caller's coupons, newest first", "HoldingsPage"),
+          "400": problem("A bad query string (INVALID_QUERY)"),
+          "401": tokenRefused,
+          "404": problem('SHOPPER_AUTH=none: without a token there is no "me" (NOT_FOUND)'),
+          ...unavailable,
+        },
+      },
+    },
     "/dashboard": {
       get: {
         operationId: "dashboardPage",
@@ -261,7 +303,7 @@ export const openApiDocument = {
           },
           ...badInput,
           "401": problem("Not a valid operator credential (UNAUTHORIZED)"),
-          "403": problem("Sent from another site's page (CSRF_REJECTED)"),
+          "403": problem("Sent from another site's page (CSRF_REJECTED), or a JWT without the coupons:admin scope (INSUFFICIENT_SCOPE)"),
         },
       },
     },
@@ -311,7 +353,8 @@ export const openApiDocument = {
   },
   components: {
     securitySchemes: {
-      bearer: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" },
+      bearer: { type: "http", scheme: "bearer", description: "One of ADMIN_TOKEN, or with SHOPPER_AUTH=jwt a JWT whose scope includes coupons:admin" },
+      shopperJwt: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "SHOPPER_AUTH=jwt: a JWT whose sub is the shopper's user id" },
       dashboardSession: {
         type: "apiKey",
         in: "cookie",
@@ -370,7 +413,10 @@ export const openApiDocument = {
           nextCursor: { type: ["string", "null"], description: "Pass as cursor for the next page; null on the last" },
         },
       },
-      IssueRequest: requestSchema(issueBody),
+      IssueRequest: {
+        ...requestSchema(issueBody),
+        description: "As SHOPPER_AUTH=none wants it. With jwt the body, or its userId, may be left out; a userId given must be the token's sub",
+      },
       Issuance: {
         type: "object",
         properties: {
@@ -389,6 +435,42 @@ export const openApiDocument = {
         },
       },
       ReconcileRequest: { type: "object", properties: { dryRun: { type: "boolean" } } },
+      AuditPage: {
+        type: "object",
+        properties: {
+          couponId: { type: "integer" },
+          items: {
+            type: "array",
+            items: {
+              type: "object",
+              properties: {
+                id: { type: "string" },
+                action: { type: "string", description: "create, set-limit, edit, pause, resume, close or reconcile" },
+                actor: { type: "string", description: "token:<first 12 hex of the admin token's SHA-256>, jwt:<sub> or cli:<OS user>" },
+                before: {},
+                after: {},
+                requestId: { type: "string" },
+                at: { type: "string", format: "date-time" },
+              },
+            },
+          },
+          nextCursor: { type: ["string", "null"], description: "Pass as cursor for the next page; null on the last" },
+        },
+      },
+      HoldingsPage: {
+        type: "object",
+        properties: {
+          userId: { type: "string" },
+          items: {
+            type: "array",
+            items: {
+              type: "object",
+              properties: { couponId: { type: "integer" }, name: { type: "string" }, issuedAt: { type: "string", format: "date-time" } },
+            },
+          },
+          nextCursor: { type: ["string", "null"], description: "Pass as cursor for the next page; null on the last" },
+        },
+      },
       DashboardLogin: requestSchema(dashboardLoginBody),
       DashboardSession: {
         type: "object",

@@ -12,8 +12,9 @@ export interface OperatorAction {
 
 /**
  * The one place every operator action passes once it has succeeded: each
- * operator route calls it in one line. It logs the action; an audit trail
- * (who, what, before/after, when) records it here too.
+ * operator route calls it in one line, and it logs the action. The audit
+ * trail (who, what, before/after, when) is written by CouponAdmin, in the
+ * same transaction as the change itself (see AuditLog).
  */
 export function recordOperatorAction(req: Request, action: OperatorAction): void {
   const { before, after, ...rest } = action;

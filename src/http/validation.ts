@@ -48,7 +48,7 @@ const userIdInput = z.unknown().meta({
   ],
 });
 
-const userId = userIdInput.transform((v, ctx) => {
+export const userId = userIdInput.transform((v, ctx) => {
   const id = canonicalUserId(v);
   if (id === undefined) {
     ctx.addIssue({ code: "custom", message: "must be a positive 64-bit integer (a JSON number or a decimal string)" });
@@ -113,6 +113,17 @@ export const noQuery = z.strictObject({});
 export const listWinnersQuery = z.strictObject({
   cursor: z.string().transform(cursorOf("winners")).optional(),
   limit: pageLimit(100, 1000),
+});
+
+/** The audit trail and a shopper's coupons: newest first, 50 a page unless asked. */
+export const auditQuery = z.strictObject({
+  cursor: z.string().transform(cursorOf("audit")).optional(),
+  limit: pageLimit(50, 100),
+});
+
+export const holdingsQuery = z.strictObject({
+  cursor: z.string().transform(cursorOf("holdings")).optional(),
+  limit: pageLimit(50, 100),
 });
 
 function cursorOf<K extends Cursor["kind"]>(kind: K) {

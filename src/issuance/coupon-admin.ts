@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import { AppError, couponNotFound, rethrowAsUnavailable } from "../errors";
+import type { Actor, AuditEntry, AuditLog, Tx } from "../db/audit-log";
 import type { Coupon, CouponEdit, CouponRepository, GuardedResult, NewCoupon, Winner } from "../db/coupon-repository";
 import type { Ledger } from "../db/ledger";
 import type { CouponCatalog } from "./coupon-catalog";
@@ -40,7 +41,12 @@ export interface SaleChange extends Change {
   readonly everywhere: boolean;
 }
 
-/** The operator's side: create coupons, change limits, repair Redis. */
+/**
+ * The operator's side: create coupons, change limits and sales, repair
+ * Redis. Every change is recorded in the audit trail with who made it
+ * (`who`): in the same transaction as the change where the change is in
+ * PostgreSQL, right after it where it is a repair of Redis.
+ */
 export class CouponAdmin {
   constructor(
     private readonly repo: CouponRepository,
@@ -49,12 +55,23 @@ export class CouponAdmin {
     private readonly store: CouponStore,
     private readonly strategies: StrategySet,
     private readonly saleCopies: SaleCopies,
+    private readonly audit: AuditLog,
   ) {}
 
-  async create(input: NewCoupon): Promise<Coupon> {
-    const coupon = await this.repo.create(input);
+  async create(input: NewCoupon, who: Actor): Promise<Coupon> {
+    const coupon = await this.audit.transaction(async (tx) => {
+      const created = await this.repo.create(input, tx);
+      await this.audit.record(who, { couponId: created.id, action: "create", before: null, after: settings(created) }, tx);
+      return created;
+    });
     this.catalog.forget(coupon.id);
     return coupon;
+  }
+
+  /** The coupon's audit trail, newest first (404 if there is no such coupon). */
+  async auditTrail(id: number, limit: number, beforeId?: bigint): Promise<AuditEntry[]> {
+    await this.get(id);
+    return this.audit.page(id, limit, beforeId);
   }
 
   ids(): Promise<number[]> {
@@ -90,18 +107,27 @@ export class CouponAdmin {
    * operator has the answer (everywhere: true) no process admits anyone
    * against it. Work admitted before (queued, held) settles as usual.
    */
-  async changeSale(id: number, action: SaleAction): Promise<SaleChange> {
+  async changeSale(id: number, action: SaleAction, who: Actor): Promise<SaleChange> {
     const t = TRANSITIONS[action];
-    const result = await this.repo.setSaleState(id, t.to, t.from);
+    const result = await this.audit.transaction(async (tx) => {
+      const r = await this.repo.setSaleState(id, t.to, t.from, tx);
+      if (r?.after) await this.recordChange(who, action, r.before, r.after, tx);
+      return r;
+    });
     const { after, everywhere } = await this.applied(id, result);
     if (!after) throw invalidTransition(action, result!.before.status);
     return { before: result!.before, after, everywhere };
   }
 
   /** Changes name, description or window while nobody is admitted (scheduled or paused). */
-  async edit(id: number, edit: CouponEdit): Promise<SaleChange> {
-    const result = await this.repo.edit(id, edit, EDITABLE_STATUSES);
-    if (result === "window") throw windowReversed();
+  async edit(id: number, edit: CouponEdit, who: Actor): Promise<SaleChange> {
+    const result = await this.audit.transaction(async (tx) => {
+      const r = await this.repo.edit(id, edit, EDITABLE_STATUSES, tx);
+      // Thrown inside: the refused statement has aborted the transaction.
+      if (r === "window") throw windowReversed();
+      if (r?.after) await this.recordChange(who, "edit", r.before, r.after, tx);
+      return r;
+    });
     const { after, everywhere } = await this.applied(id, result);
     if (!after) {
       const status = result!.before.status;
@@ -133,7 +159,7 @@ export class CouponAdmin {
    * will take: lowering changes Redis (which refuses to go below what it
    * has admitted) and then PostgreSQL; raising goes the other way.
    */
-  async setLimit(id: number, limit: number): Promise<Change> {
+  async setLimit(id: number, limit: number, who: Actor): Promise<Change> {
     const coupon = await this.get(id);
     const ref = await this.ref(id);
     const usesRedis = this.strategies[coupon.strategy].usesRedis;
@@ -141,14 +167,22 @@ export class CouponAdmin {
       const admitted = await this.store.setLimit(ref, limit).catch(redisDown);
       if (admitted !== undefined) throw limitBelowIssued(limit, admitted);
     }
-    const result = await this.repo.setLimit(id, limit);
+    const result = await this.audit.transaction(async (tx) => {
+      const r = await this.repo.setLimit(id, limit, tx);
+      if (r?.ok) await this.recordChange(who, "set-limit", r.before, r.coupon, tx);
+      return r;
+    });
     if (!result) throw couponNotFound(id);
     if (!result.ok) {
       if (usesRedis) await this.store.setLimit(ref, coupon.totalQuantity).catch(redisDown);
       throw limitBelowIssued(limit, result.issuedCount);
     }
     if (usesRedis && limit >= coupon.totalQuantity) await this.store.setLimit(ref, limit).catch(redisDown);
-    return { before: coupon, after: result.coupon };
+    return { before: result.before, after: result.coupon };
+  }
+
+  private recordChange(who: Actor, action: string, before: Coupon, after: Coupon, tx: Tx): Promise<void> {
+    return this.audit.record(who, { couponId: after.id, action, before: settings(before), after: settings(after) }, tx);
   }
 
   /**
@@ -156,9 +190,9 @@ export class CouponAdmin {
    * PostgreSQL. Both sides are streamed a page at a time (the ledger in
    * userId order against SMISMEMBER, the Redis set by SSCAN against the
    * ledger, unless the counts prove it holds nothing else), so memory stays
-   * bounded at any size.
+   * bounded at any size. A run that repaired something is audited.
    */
-  async reconcile(id: number, dryRun: boolean): Promise<ReconcileReport> {
+  async reconcile(id: number, dryRun: boolean, who: Actor): Promise<ReconcileReport> {
     const coupon = await this.get(id);
     const base = { couponId: id, strategy: coupon.strategy, dryRun };
     if (!this.strategies[coupon.strategy].usesRedis) {
@@ -204,6 +238,17 @@ export class CouponAdmin {
     if (!dryRun && limitMismatch) await this.store.setLimit(ref, counts.totalQuantity).catch(redisDown);
     if (!dryRun && saleMismatch) await this.store.setSale(id, coupon.sale).catch(redisDown);
     const repaired = differs && !dryRun;
+    if (repaired) {
+      const before = { loaded: snapshot.loaded, limit: snapshot.limit ?? null, admitted: snapshot.admitted, saleVersion: snapshot.saleVersion ?? null };
+      const after = {
+        addedToRedis: missing.count,
+        removedFromRedis: extra.count,
+        limitSetTo: limitMismatch ? counts.totalQuantity : null,
+        saleVersionSetTo: saleMismatch ? coupon.sale.version : null,
+        rebuilt: !snapshot.loaded,
+      };
+      await this.audit.record(who, { couponId: id, action: "reconcile", before, after });
+    }
     return {
       ...base,
       postgres,
@@ -258,6 +303,17 @@ class Sample {
     if (this.count++ < SAMPLE) this.items.push(item);
   }
 }
+
+/** A coupon as an operator set it, for the audit trail's before and after. */
+const settings = (c: Coupon) => ({
+  name: c.name,
+  description: c.description,
+  strategy: c.strategy,
+  totalQuantity: c.totalQuantity,
+  startsAt: c.startsAt,
+  endsAt: c.endsAt,
+  status: c.status,
+});
 
 const windowReversed = () =>
   new AppError("VALIDATION_FAILED", "endsAt must be after startsAt", { extra: { errors: [{ path: "endsAt", message: "must be after startsAt" }] } });

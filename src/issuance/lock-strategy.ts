@@ -7,7 +7,7 @@ import type { HoldSweeper } from "./hold-sweeper";
 import { statusWithHolds } from "./row-status";
 import { isShut, shutOutcome } from "./sale";
 import type { UncertainWrites } from "./uncertain-writes";
-import { ALREADY_ISSUED, ISSUED, outcomeOf, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
+import { ALREADY_ISSUED, EVERY_PLACE_TAKEN, ISSUED, outcomeOf, PENDING, SOLD_OUT, type CouponRef, type IssuanceStrategy, type IssueOutcome } from "./types";
 
 const MAX_BATCH = 500;
 /** Shoppers waiting for their coupon's lock in this process, at most; more are told BUSY at once. */
@@ -70,7 +70,7 @@ export class LockStrategy implements IssuanceStrategy {
     const fast = await this.store.checkAdmission(coupon, userId);
     if (isShut(fast)) return shutOutcome(fast);
     if (fast === "duplicate") return ALREADY_ISSUED;
-    if (fast === "sold-out") return SOLD_OUT;
+    if (fast === "sold-out") return EVERY_PLACE_TAKEN;
     const decision = await this.combiner.add(coupon.id, { coupon, userId }).catch((err: unknown) => {
       throw err instanceof BatcherFullError ? busy(err) : err;
     });
@@ -117,7 +117,9 @@ export class LockStrategy implements IssuanceStrategy {
     const decided = new Map<string, Decision>();
     const candidates = users.filter((u, i) => (admitted[i] ? (decided.set(u, ALREADY_ISSUED), false) : true));
     const winners = candidates.slice(0, Math.max(0, room));
-    for (const u of candidates.slice(winners.length)) decided.set(u, SOLD_OUT);
+    // No room at all means every place is taken; some room means the winners may yet fail to take theirs.
+    const turnedAway = room <= 0 ? EVERY_PLACE_TAKEN : SOLD_OUT;
+    for (const u of candidates.slice(winners.length)) decided.set(u, turnedAway);
     if (winners.length === 0) return decided;
 
     if (this.options.faultPauseMs) await new Promise((r) => setTimeout(r, this.options.faultPauseMs));

@@ -6,7 +6,7 @@ import { OUTCOME_UNKNOWN, type CouponStore } from "../coupon-store/coupon-store"
 import type { HoldStore } from "../coupon-store/hold-store";
 import { statusWithHolds } from "./row-status";
 import { isShut, shutOutcome } from "./sale";
-import { ALREADY_ISSUED, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStatus, type IssuanceStrategy, type IssueOutcome } from "./types";
+import { ALREADY_ISSUED, EVERY_PLACE_TAKEN, ISSUED, PENDING, SOLD_OUT, type CouponRef, type IssuanceStatus, type IssuanceStrategy, type IssueOutcome } from "./types";
 
 /**
  * One Lua script decides admission (membership, limit, add, re-verify) in a
@@ -40,7 +40,7 @@ export class RedisSetStrategy implements IssuanceStrategy {
     if (admission === OUTCOME_UNKNOWN) return PENDING;
     if (isShut(admission)) return shutOutcome(admission);
     if (admission === "duplicate") return ALREADY_ISSUED;
-    if (admission === "sold-out") return SOLD_OUT;
+    if (admission === "sold-out") return EVERY_PLACE_TAKEN;
     // Admitted now, or held by an earlier request of theirs: writing is idempotent.
     return this.persist(coupon.id, userId, admission === "admitted");
   }

@@ -18,6 +18,10 @@ const PENDING_STATUS: IssuanceStatus = Object.freeze({ status: "PENDING" });
  * whose row is not settled yet (a hold in Redis, see HoldSweeper). When Redis
  * cannot be asked: UNAVAILABLE, or with `ledgerWithoutRedis` the ledger's
  * answer alone (the postgres strategy must not need Redis to answer).
+ *
+ * A hold ends only after its row (or its recorded rejection) is committed,
+ * so a hold found gone sends us back to the ledger: the first read may have
+ * come just before the row committed and the hold was confirmed.
  */
 export async function statusWithHolds(
   ledger: Ledger,
@@ -32,5 +36,5 @@ export async function statusWithHolds(
     if (ledgerWithoutRedis) return false;
     throw unavailable("Redis", err);
   });
-  return held ? PENDING_STATUS : undefined;
+  return held ? PENDING_STATUS : rowStatus(ledger, couponId, userId);
 }

@@ -19,7 +19,15 @@ export type IssueOutcome =
   | { readonly kind: "issued" }
   | { readonly kind: "pending" }
   | { readonly kind: "already-issued" }
-  | { readonly kind: "sold-out" }
+  | {
+      readonly kind: "sold-out";
+      /**
+       * Redis found every place taken (written, held or queued), which stays
+       * true until a change notice for the coupon; not set when the answer
+       * rests on something else (PostgreSQL refused, a batch took the room).
+       */
+      readonly everyPlaceTaken?: boolean;
+    }
   | { readonly kind: "not-started" }
   | { readonly kind: "paused" }
   | { readonly kind: "ended" };
@@ -49,6 +57,7 @@ export const ISSUED: IssueOutcome = Object.freeze({ kind: "issued" });
 export const PENDING: IssueOutcome = Object.freeze({ kind: "pending" });
 export const ALREADY_ISSUED: IssueOutcome = Object.freeze({ kind: "already-issued" });
 export const SOLD_OUT: IssueOutcome = Object.freeze({ kind: "sold-out" });
+export const EVERY_PLACE_TAKEN: IssueOutcome = Object.freeze({ kind: "sold-out", everyPlaceTaken: true });
 
 /** What a shopper is told once their row's fate is known (a fenced write is the lock strategy's own matter). */
 export function outcomeOf(result: UnfencedResult): IssueOutcome {

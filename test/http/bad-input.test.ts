@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { createCoupon, request } from "../support/http";
+import { storeSnapshot } from "../support/snapshot";
 import { REDIS_URL, createTestEnv, type TestApp, type TestEnv } from "../support/test-env";
 
 /** every malformed request gets a clear 4xx problem+json and changes nothing, in PostgreSQL or Redis. */
@@ -70,6 +71,9 @@ const cases = (): Case[] => [
   ["create with wrong token", "/coupons", { method: "POST", rawBody: '{"name":"x","totalQuantity":1}', headers: { ...json, authorization: "Bearer nope" } }, 401, "UNAUTHORIZED"],
   ["limit without token", `/coupons/${couponId}/limit`, { method: "PUT", rawBody: '{"totalQuantity":1}', headers: json }, 401, "UNAUTHORIZED"],
   ["reconcile without token", `/coupons/${couponId}/reconcile`, { method: "POST" }, 401, "UNAUTHORIZED"],
+  ["audit without token", `/coupons/${couponId}/audit`, {}, 401, "UNAUTHORIZED"],
+  ["audit with a wrong token", `/coupons/${couponId}/audit`, { headers: { authorization: "Bearer not-the-admin-token-0123" } }, 401, "UNAUTHORIZED"],
+  ["my coupons without jwt mode", "/me/coupons", {}, 404, "NOT_FOUND"],
   ["login without a body", "/dashboard/login", { method: "POST" }, 400, "VALIDATION_FAILED"],
   ["login token a number", "/dashboard/login", issue('{"token":5}'), 400, "VALIDATION_FAILED"],
   ["login token empty", "/dashboard/login", issue('{"token":""}'), 400, "VALIDATION_FAILED"],
@@ -129,6 +133,15 @@ const operatorCases = (): Case[] => [
   ["winners: cursor of the coupons", `/coupons/${couponId}/issuances?cursor=${cursor("c5")}`, { headers: operator }, 400, "INVALID_QUERY"],
   ["winners: cursor past int8", `/coupons/${couponId}/issuances?cursor=${cursor("w9223372036854775808")}`, { headers: operator }, 400, "INVALID_QUERY"],
   ["winners: unknown parameter", `/coupons/${couponId}/issuances?status=live`, { headers: operator }, 400, "INVALID_QUERY"],
+  ["audit: bad id", "/coupons/x/audit", { headers: operator }, 400, "INVALID_COUPON_ID"],
+  ["audit: unknown coupon", "/coupons/999999/audit", { headers: operator }, 404, "COUPON_NOT_FOUND"],
+  ["audit: limit zero", `/coupons/${couponId}/audit?limit=0`, { headers: operator }, 400, "INVALID_QUERY"],
+  ["audit: limit too big", `/coupons/${couponId}/audit?limit=101`, { headers: operator }, 400, "INVALID_QUERY"],
+  ["audit: not a cursor", `/coupons/${couponId}/audit?cursor=abc`, { headers: operator }, 400, "INVALID_QUERY"],
+  ["audit: cursor of the coupons", `/coupons/${couponId}/audit?cursor=${cursor("c5")}`, { headers: operator }, 400, "INVALID_QUERY"],
+  ["audit: cursor past int8", `/coupons/${couponId}/audit?cursor=${cursor("a9223372036854775808")}`, { headers: operator }, 400, "INVALID_QUERY"],
+  ["audit: unknown parameter", `/coupons/${couponId}/audit?offset=5`, { headers: operator }, 400, "INVALID_QUERY"],
+  ["audit: repeated parameter", `/coupons/${couponId}/audit?limit=1&limit=2`, { headers: operator }, 400, "INVALID_QUERY"],
   ["csv: bad id", "/coupons/x/issuances.csv", { headers: operator }, 400, "INVALID_COUPON_ID"],
   ["csv: unknown coupon", "/coupons/999999/issuances.csv", { headers: operator }, 404, "COUPON_NOT_FOUND"],
   ["csv: a parameter", `/coupons/${couponId}/issuances.csv?limit=5`, { headers: operator }, 400, "INVALID_QUERY"],
@@ -164,25 +177,14 @@ const operatorCases = (): Case[] => [
   ["shopper: pause", `/coupons/${couponId}/pause`, { method: "POST" }, 401, "UNAUTHORIZED"],
   ["shopper: resume", `/coupons/${couponId}/resume`, { method: "POST" }, 401, "UNAUTHORIZED"],
   ["shopper: close", `/coupons/${couponId}/close`, { method: "POST", headers: { authorization: "Bearer nope" } }, 401, "UNAUTHORIZED"],
+  ["shopper: audit", `/coupons/${couponId}/audit`, {}, 401, "UNAUTHORIZED"],
   ["shopper: patch", `/coupons/${scheduledId}`, { method: "PATCH", rawBody: '{"name":"x"}', headers: json }, 401, "UNAUTHORIZED"],
 ];
-
-async function snapshot() {
-  // Whole coupon rows (sale state and version, window, names, updatedAt): a refused change leaves every byte.
-  const [pg] = await env.sql<{ coupons: string; rows: string; total: string }>(
-    `SELECT (SELECT count(*) FROM "Coupon") AS coupons, (SELECT count(*) FROM "UserCoupon") AS rows,
-            (SELECT sum("totalQuantity") FROM "Coupon") AS total,
-            (SELECT string_agg(c::text, E'\\n' ORDER BY id) FROM "Coupon" c) AS coupon_rows`,
-  );
-  const keys = (await redis.keys(`${env.config.redisKeyPrefix}*`)).sort();
-  const values = await Promise.all(keys.map((k) => redis.dump(k)));
-  return { pg, keys, values };
-}
 
 it("every malformed request gets its 4xx problem+json and changes nothing", async () => {
   // Load the coupon's Redis state first, so that "nothing changed" covers Redis too.
   await request(`${app.url}/coupons/${couponId}/issue`, { body: { userId: 1 } });
-  const before = await snapshot();
+  const before = await storeSnapshot(env, redis);
   for (const [name, path, init, status, code] of [...cases(), ...createCases(), ...operatorCases()]) {
     const res = await request(`${app.url}${path}`, init);
     const where = `${name}: ${res.status} ${JSON.stringify(res.body)}`;
@@ -192,5 +194,5 @@ it("every malformed request gets its 4xx problem+json and changes nothing", asyn
     if (code) expect([where, res.body.code]).toEqual([where, code]);
     expect(JSON.stringify(res.body)).not.toMatch(/at \w+ \(|node_modules|Prisma|SELECT|ioredis/);
   }
-  expect(await snapshot()).toEqual(before);
+  expect(await storeSnapshot(env, redis)).toEqual(before);
 });

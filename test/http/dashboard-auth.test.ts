@@ -1,7 +1,11 @@
 import { createHmac } from "node:crypto";
+import { adminTokenId } from "../../src/http/auth";
 import { CSRF_HEADER, DashboardSessions, SESSION_COOKIE } from "../../src/http/dashboard-session";
 import { createCoupon, request } from "../support/http";
 import { ADMIN_TOKEN, createTestEnv, type TestApp, type TestEnv } from "../support/test-env";
+
+/** Who the admin token logs in as: the audit trail's name for it. */
+const SUBJECT = `token:${adminTokenId(ADMIN_TOKEN)}`;
 
 /**
  * The dashboard's login is safe: a cross-site page cannot act with it, a
@@ -119,7 +123,7 @@ describe("the login cookie", () => {
     const { cookie, csrfToken } = await logIn();
     const session = await request(`${app.url}/dashboard/session`, { headers: { cookie } });
     expect(session.status).toBe(200);
-    expect(session.body).toEqual({ subject: "admin-token", expiresAt: expect.any(String), csrfToken });
+    expect(session.body).toEqual({ subject: SUBJECT, expiresAt: expect.any(String), csrfToken });
 
     const event = await firstEvent({ cookie });
     expect(event.status).toBe(200);
@@ -145,10 +149,10 @@ describe("the login cookie", () => {
     };
     const sid = "abcdefghijklmnopqrstuvwx";
     // The premise: a cookie signed this way, still valid, is accepted.
-    expect((await request(`${app.url}/dashboard/session`, { headers: { cookie: signed({ sub: "admin-token", sid, exp: Date.now() + 60_000 }) } })).status).toBe(200);
+    expect((await request(`${app.url}/dashboard/session`, { headers: { cookie: signed({ sub: SUBJECT, sid, exp: Date.now() + 60_000 }) } })).status).toBe(200);
 
-    const expired = signed({ sub: "admin-token", sid, exp: Date.now() - 1 });
-    const tampered = cookie.replace(/%22sub%22%3A%22admin-token/, "%22sub%22%3A%22someone-else");
+    const expired = signed({ sub: SUBJECT, sid, exp: Date.now() - 1 });
+    const tampered = cookie.replace(`%22sub%22%3A%22${encodeURIComponent(SUBJECT)}`, "%22sub%22%3A%22someone-else");
     expect(tampered).not.toBe(cookie);
     for (const c of [expired, tampered]) {
       expect((await request(`${app.url}/dashboard/session`, { headers: { cookie: c } })).status).toBe(401);

@@ -120,7 +120,7 @@ it("WORKERS=2: every scrape answers the sum over both workers", async () => {
 /** The first update of the dashboard's stream, read on a connection of its own. */
 function firstDashboardUpdate(url: string): Promise<any> {
   return new Promise((resolve, reject) => {
-    const req = http.get(`${url}/dashboard/events`, { agent: false, headers: { authorization: `Bearer ${env.config.adminToken}` } });
+    const req = http.get(`${url}/dashboard/events`, { agent: false, headers: { authorization: `Bearer ${env.config.adminTokens[0]}` } });
     req.on("error", reject);
     req.on("response", (res) => {
       if (res.statusCode !== 200) return reject(new Error(`dashboard stream answered ${res.statusCode}`));

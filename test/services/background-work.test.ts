@@ -1,4 +1,5 @@
 import { couponKeys, HOLD_COUPONS_KEY, QUEUE_COUPONS_KEY } from "../../src/coupon-store/keys";
+import { cliActor } from "../../src/db/audit-log";
 import { createLogger } from "../../src/logger";
 import { waitUntilReady } from "../../src/redis/client";
 import { createServices, type Services } from "../../src/services";
@@ -22,6 +23,7 @@ afterAll(async () => {
 
 const QUEUED_USER = "42";
 const HELD_USER = "7";
+const who = cliActor("background-work-test");
 
 /** What is still waiting in Redis, and which rows the ledger has, for the two coupons. */
 async function observe(queueId: number, holdId: number) {
@@ -40,10 +42,10 @@ it("builds without draining queues or settling holds; start() begins both", asyn
   await waitUntilReady(services.redis, 5_000);
   const { admin } = services.deps;
   const { redis } = services;
-  const queueCoupon = await admin.create({ name: "queued", totalQuantity: 5, strategy: "queue" });
-  const holdCoupon = await admin.create({ name: "held", totalQuantity: 5, strategy: "redis-set" });
+  const queueCoupon = await admin.create({ name: "queued", totalQuantity: 5, strategy: "queue" }, who);
+  const holdCoupon = await admin.create({ name: "held", totalQuantity: 5, strategy: "redis-set" }, who);
   // Reconcile loads each coupon's Redis state from the ledger.
-  for (const c of [queueCoupon, holdCoupon]) expect((await admin.reconcile(c.id, false)).repaired).toBe(true);
+  for (const c of [queueCoupon, holdCoupon]) expect((await admin.reconcile(c.id, false, who)).repaired).toBe(true);
 
   // A shopper admitted to the queue, as a serving process would leave them...
   const q = couponKeys(queueCoupon.id);
@@ -56,7 +58,7 @@ it("builds without draining queues or settling holds; start() begins both", asyn
   await redis.sadd(HOLD_COUPONS_KEY, String(holdCoupon.id));
 
   // What the CLI does next; then several worker and sweeper ticks' worth of waiting.
-  for (const c of [queueCoupon, holdCoupon]) await admin.reconcile(c.id, false);
+  for (const c of [queueCoupon, holdCoupon]) await admin.reconcile(c.id, false, who);
   await new Promise((r) => setTimeout(r, 3_500));
   expect(await observe(queueCoupon.id, holdCoupon.id)).toEqual({ queued: 1, held: 1, rows: [] });
 

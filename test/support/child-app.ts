@@ -27,7 +27,7 @@ export async function spawnApp(env: TestEnv, overrides: Record<string, string> =
       DATABASE_URL: env.config.databaseUrl,
       REDIS_URL: env.config.redisUrl,
       REDIS_KEY_PREFIX: env.config.redisKeyPrefix,
-      ADMIN_TOKEN: env.config.adminToken,
+      ADMIN_TOKEN: env.config.adminTokens.join(","),
       LOG_LEVEL: "warn",
       PORT: String(port),
       ...overrides,

@@ -1,3 +1,4 @@
+import type { ShopperTokens } from "../../scripts/support/shopper-tokens";
 import { inFlight, request } from "./http";
 import type { TestEnv } from "./test-env";
 
@@ -31,7 +32,16 @@ export interface Answer {
 export async function race(
   urls: readonly string[],
   couponId: number,
-  opts: { users: number; requests: number; concurrency: number; prefer?: string; settle?: boolean; firstUser?: number },
+  opts: {
+    users: number;
+    requests: number;
+    concurrency: number;
+    prefer?: string;
+    settle?: boolean;
+    firstUser?: number;
+    /** Apps with SHOPPER_AUTH=jwt: every request (and status poll) carries its user's token. */
+    tokens?: ShopperTokens;
+  },
 ): Promise<RaceResult> {
   const userIds = Array.from({ length: opts.requests }, (_, i) => String((opts.firstUser ?? 1_000) + (i % opts.users)));
   shuffle(userIds);
@@ -42,8 +52,9 @@ export async function race(
   await inFlight(
     userIds.map((userId, i) => async () => {
       // A request that got no answer at all (a killed process) counts as status 0.
+      const auth = await opts.tokens?.headers(userId);
       const sentAt = Date.now();
-      const { status, code } = await request(`${urls[i % urls.length]}/coupons/${couponId}/issue`, { body: { userId }, headers }).then(
+      const { status, code } = await request(`${urls[i % urls.length]}/coupons/${couponId}/issue`, { body: { userId }, headers: { ...headers, ...auth } }).then(
         (res) => ({ status: res.status, code: res.body?.code as string | undefined }),
         () => ({ status: 0, code: undefined }),
       );
@@ -62,7 +73,7 @@ export async function race(
     const stillPending: string[] = [];
     await inFlight(
       pending.map((userId) => async () => {
-        const res = await request(`${urls[0]}/coupons/${couponId}/issuances/${userId}`);
+        const res = await request(`${urls[0]}/coupons/${couponId}/issuances/${userId}`, { headers: await opts.tokens?.headers(userId) });
         if (res.status === 200 && res.body.status !== "PENDING") settled.set(userId, res.body.status);
         else if (res.status === 404 && res.body.code === "NOT_REQUESTED") settled.set(userId, "NOT_REQUESTED");
         else stillPending.push(userId);

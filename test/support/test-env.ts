@@ -8,6 +8,14 @@ import { startServer, type RunningServer } from "../../src/server";
 const PG_BASE = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
+export const SHOPPER_JWT_SECRET = "test-shopper-jwt-secret-0123456789abcdef";
+/** Overrides that run an env's apps with verified shoppers: SHOPPER_AUTH=jwt, HS256 with SHOPPER_JWT_SECRET. */
+export const JWT_MODE: Record<string, string> = { SHOPPER_AUTH: "jwt", SHOPPER_JWT_SECRET };
+/** Both shopper modes, for suites that must hold in each (describe.each). */
+export const SHOPPER_MODES: [mode: "none" | "jwt", overrides: Record<string, string>][] = [
+  ["none", {}],
+  ["jwt", JWT_MODE],
+];
 
 /**
  * A private world for one test file: its own database (created and

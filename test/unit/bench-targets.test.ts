@@ -15,14 +15,14 @@ function result(strategy: StrategyResult["strategy"], soldOut: { redisCommands: 
 const spec = (s: Partial<TargetSpec>): TargetSpec => ({ metric: "redisCommandsPerRequest", phase: "soldOut", strategies: ["redis-set"], why: "because", ...s });
 
 describe("targets.json", () => {
-  it("parses, and keeps the three sold-out targets for every Redis strategy", () => {
+  it("parses, and keeps the three sold-out targets for every Redis strategy and the token check's cost for redis-set", () => {
     const targets = loadTargets();
-    expect(targets.map((t) => [t.metric, t.phase, t.atMost ?? t.atLeast])).toEqual([
-      ["redisCommandsPerRequest", "soldOut", 0.01],
-      ["pgStatementsPerRequest", "soldOut", 0.001],
-      ["shareOfAdjacentExpress", "soldOut", 0.95],
+    expect(targets.map((t) => [t.metric, t.phase, t.atMost ?? t.atLeast, t.strategies])).toEqual([
+      ["redisCommandsPerRequest", "soldOut", 0.01, ["redis-set", "queue", "lock"]],
+      ["pgStatementsPerRequest", "soldOut", 0.001, ["redis-set", "queue", "lock"]],
+      ["shareOfAdjacentExpress", "soldOut", 0.95, ["redis-set", "queue", "lock"]],
+      ["shareWithJwt", "soldOut", 0.85, ["redis-set"]],
     ]);
-    for (const t of targets) expect(t.strategies).toEqual(["redis-set", "queue", "lock"]);
   });
 
   it("refuses a misspelt metric, an unknown strategy, and a target with both or neither bound", () => {
@@ -48,6 +48,14 @@ describe("evaluateTargets", () => {
     const [t] = evaluateTargets([spec({ metric: "shareOfAdjacentExpress", atLeast: 0.95 })], [today]);
     expect(t!.measured).toBeCloseTo(6_000 / 6_500);
     expect(t!.pass).toBe(false);
+  });
+
+  it("holds the sold-out crowd with verified tokens against the same crowd without, and misses where it was not measured", () => {
+    const withJwt = { ...today, jwt: { withJwt: { requestsPerSecond: 3_600 }, withoutJwt: { requestsPerSecond: 4_000 } } } as unknown as typeof today;
+    const [t] = evaluateTargets([spec({ metric: "shareWithJwt", atLeast: 0.85 })], [withJwt]);
+    expect([t!.measured, t!.pass]).toEqual([0.9, true]);
+    const [unmeasured] = evaluateTargets([spec({ metric: "shareWithJwt", atLeast: 0.85 })], [today]);
+    expect([unmeasured!.measured, unmeasured!.pass]).toEqual([NaN, false]);
   });
 
   it("skips strategies the run left out, and strategies the target does not name", () => {

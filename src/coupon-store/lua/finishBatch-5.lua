@@ -12,7 +12,8 @@ KEYS[5]  coupon:{id}:workers   hash worker -> heartbeat
 ARGV[1]  worker id
 ARGV[2]  channel to publish the outcome message on
 ARGV[3]  outcome message
-ARGV[4]  d = number of dead entries, then d entries
+ARGV[4]  the change-notice channel, told ARGV[5] (the coupon id) when a rejected place is given back
+ARGV[6]  d = number of dead entries, then d entries
 then     the rejected userIds
 
 Returns the number of pending entries settled.
@@ -24,8 +25,10 @@ for _, entry in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
 end
 redis.call('DEL', KEYS[1])
 redis.call('HDEL', KEYS[5], ARGV[1])
-local d = tonumber(ARGV[4])
-for j = 5, 4 + d do redis.call('RPUSH', KEYS[4], ARGV[j]) end
-for j = 5 + d, #ARGV do redis.call('SREM', KEYS[3], ARGV[j]) end
+local d = tonumber(ARGV[6])
+for j = 7, 6 + d do redis.call('RPUSH', KEYS[4], ARGV[j]) end
+local freed = 0
+for j = 7 + d, #ARGV do freed = freed + redis.call('SREM', KEYS[3], ARGV[j]) end
+if freed > 0 then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
 if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
 return settled

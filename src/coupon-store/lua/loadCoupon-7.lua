@@ -19,10 +19,11 @@ KEYS[6]  coupon:{id}:queue           the queue strategy's list
 KEYS[7]  coupon:{id}:workers         the queue workers' heartbeats
 ARGV[1]  limit read from PostgreSQL
 ARGV[2]  the coupon's ledger tag, read from PostgreSQL with the limit
-ARGV[3]  sale state (open | paused | closed), read with the limit
-ARGV[4]  startsAt in ms, or '' for none
-ARGV[5]  endsAt in ms, or '' for none
-ARGV[6]  saleVersion
+ARGV[3]  the change-notice channel, told ARGV[4] (the coupon id) when a state is published
+ARGV[5]  sale state (open | paused | closed), read with the limit
+ARGV[6]  startsAt in ms, or '' for none
+ARGV[7]  endsAt in ms, or '' for none
+ARGV[8]  saleVersion
 
 Returns
   1  published
@@ -54,6 +55,7 @@ end
 -- A limit written by PUT /limit while we were loading is newer than ours.
 redis.call('HSETNX', KEYS[1], 'limit', ARGV[1])
 -- Likewise a sale written by an operator while we were loading, if newer.
-writeSale(KEYS[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+writeSale(KEYS[1], ARGV[5], ARGV[6], ARGV[7], ARGV[8])
 redis.call('HSET', KEYS[1], 'tag', ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
 return 1

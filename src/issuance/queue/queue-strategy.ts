@@ -5,6 +5,7 @@ import { rowStatus } from "../row-status";
 import { isShut, shutOutcome } from "../sale";
 import {
   ALREADY_ISSUED,
+  EVERY_PLACE_TAKEN,
   ISSUED,
   PENDING,
   SOLD_OUT,
@@ -45,7 +46,7 @@ export class QueueStrategy implements IssuanceStrategy {
     if (admission === OUTCOME_UNKNOWN) return PENDING;
     if (isShut(admission)) return shutOutcome(admission);
     if (admission === "duplicate") return ALREADY_ISSUED;
-    if (admission === "sold-out") return SOLD_OUT;
+    if (admission === "sold-out") return EVERY_PLACE_TAKEN;
     // Drain now; the worker's tick also tells every other process's worker about this queue.
     if (admission === "admitted") this.worker.wake(coupon.id);
     if (!options.waitMs) return PENDING;
