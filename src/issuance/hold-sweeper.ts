@@ -1,7 +1,10 @@
+import { LRUCache } from "lru-cache";
 import { LIMIT_REACHED, type Ledger, type UnfencedResult } from "../db/ledger";
 import type { Logger } from "../logger";
 import type { HoldStore } from "../coupon-store/hold-store";
 
+/** Coupons a process remembers having registered (see HoldSweeper.known). */
+const MAX_KNOWN_COUPONS = 10_000;
 /** Coupons whose expired holds go in one write: bounds what one write holds when thousands of coupons sell at once. */
 const COUPONS_PER_WRITE = 100;
 
@@ -33,7 +36,12 @@ export interface HoldSweeperEvents {
  * from any process.
  */
 export class HoldSweeper {
-  private readonly known = new Set<number>();
+  /**
+   * Coupons this process registered, re-written to the registry every tick.
+   * Bounded: one that falls out is registered again on its next use, and the
+   * registry in Redis keeps it meanwhile.
+   */
+  private readonly known = new LRUCache<number, true>({ max: MAX_KNOWN_COUPONS });
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
 
@@ -54,8 +62,8 @@ export class HoldSweeper {
 
   /** Makes sure every process's sweeper will look at this coupon. */
   register(couponId: number): void {
-    if (this.known.has(couponId)) return;
-    this.known.add(couponId);
+    if (this.known.get(couponId)) return;
+    this.known.set(couponId, true);
     // At once, so the others can settle our holds should we die before our
     // next tick; if it fails, the tick writes it.
     this.holds.registry.add([couponId]).catch(() => undefined);
@@ -86,7 +94,7 @@ export class HoldSweeper {
   async tick(): Promise<void> {
     try {
       // Written every tick, not once: a Redis that lost its data lost the registry too.
-      await this.holds.registry.add([...this.known]);
+      await this.holds.registry.add([...this.known.keys()]);
       const ids = await this.holds.registry.members();
       for (let i = 0; i < ids.length; i += COUPONS_PER_WRITE) await this.sweep(ids.slice(i, i + COUPONS_PER_WRITE));
     } catch (err) {
