@@ -29,10 +29,12 @@ export function createApp(deps: AppDeps): Express {
   const sessions = new DashboardSessions(deps.adminTokens.join(","), deps.dashboardSessionMs);
   const tokens = adminTokenCheck(deps.adminTokens);
   const check = deps.tokens ? firstOf(tokens, jwtOperatorCheck(deps.tokens)) : tokens;
-  const operator = requireOperator(check, sessions);
+  // Only the dashboard and operator routes read cookies; a shopper's request never pays for parsing them.
+  const cookies = cookieParser(sessions.cookieSecret);
+  const operator = requireOperator(check, sessions, cookies);
 
   app.use(requestContext(app, deps.logger, deps.metrics));
-  app.use(cookieParser(sessions.cookieSecret));
+  app.use("/dashboard", cookies);
   app.use(jsonBody(BODY_LIMIT_BYTES));
 
   opsRoutes(app, deps);

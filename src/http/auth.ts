@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { NextFunction, Request, Response } from "express";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Actor } from "../db/audit-log";
 import { AppError } from "../errors";
 import type { DashboardSession, DashboardSessions } from "./dashboard-session";
@@ -93,13 +93,14 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * from the dashboard's own page (see DashboardSessions.fromOwnPage), so a
  * cross-site form or script cannot act on an operator's behalf.
  */
-export function requireOperator(check: OperatorCheck, sessions: DashboardSessions) {
-  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+export function requireOperator(check: OperatorCheck, sessions: DashboardSessions, cookies: RequestHandler) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const bearer = /^Bearer +(\S+)\s*$/i.exec(req.headers.authorization ?? "");
     if (bearer) {
       req.operator = await check(bearer[1]!);
       return next(req.operator ? undefined : unauthorized());
     }
+    await new Promise<void>((parsed) => cookies(req, res, () => parsed()));
     const session = sessions.read(req);
     if (!session) return next(unauthorized());
     if (!SAFE_METHODS.has(req.method) && !sessions.fromOwnPage(req, session)) {
