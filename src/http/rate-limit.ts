@@ -21,10 +21,10 @@ export class IssueLimits {
     this.perAddress = limiter(limits.ip);
   }
 
-  /** Middleware: the client address's budget, spent before anything else is read. */
-  readonly byAddress = async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-    if (this.perAddress) await spend(this.perAddress, req.ip ?? "unknown", "this address");
-    next();
+  /** Middleware: the client address's budget, spent before anything else is read; a plain pass when off. */
+  readonly byAddress = (req: Request, _res: Response, next: NextFunction): void | Promise<void> => {
+    if (!this.perAddress) return next();
+    return spend(this.perAddress, req.ip ?? "unknown", "this address").then(() => next());
   };
 
   /** The user's budget, spent once the user is known (from the token, or the body). */

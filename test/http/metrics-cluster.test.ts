@@ -83,18 +83,25 @@ async function issueCrowd(app: ChildApp, couponId: number): Promise<void> {
   expect(answers.map((a) => a.status)).toEqual(Array(ISSUES).fill(201));
 }
 
+/**
+ * Waits for both workers (spawnApp returns once one answers), then issues a
+ * crowd on a new coupon and checks the premise: the crowd really was served
+ * by both (otherwise one worker's count would pass). Returns the coupon id.
+ */
+async function sellAcrossBothWorkers(app: ChildApp): Promise<number> {
+  await until("both workers to listen", () => logLines(app).filter((l) => l.msg === "listening").length === 2);
+  const { id } = await createCoupon(app.url, { totalQuantity: 1_000 });
+  await issueCrowd(app, id);
+  const servedBy = new Set(logLines(app).filter((l) => l.msg === "request" && String(l.url).endsWith("/issue")).map((l) => l.pid));
+  expect(servedBy.size).toBe(2);
+  return id;
+}
+
 it("WORKERS=2: every scrape answers the sum over both workers", async () => {
   // info level: the logs say when both workers listen and which pid served each request.
   const app = await spawnApp(env, { WORKERS: "2", LOG_LEVEL: "info" });
   try {
-    // spawnApp returns once one worker answers; the crowd must reach both.
-    await until("both workers to listen", () => logLines(app).filter((l) => l.msg === "listening").length === 2);
-    const { id } = await createCoupon(app.url, { totalQuantity: 1_000 });
-    await issueCrowd(app, id);
-
-    // The premise: the crowd really was spread (otherwise one worker's count would pass).
-    const servedBy = new Set(logLines(app).filter((l) => l.msg === "request" && String(l.url).endsWith("/issue")).map((l) => l.pid));
-    expect(servedBy.size).toBe(2);
+    await sellAcrossBothWorkers(app);
 
     for (let scrape = 0; scrape < 6; scrape++) {
       const res = await freshRequest(`${app.url}/metrics`);
@@ -141,11 +148,7 @@ function firstDashboardUpdate(url: string): Promise<any> {
 it("WORKERS=2: the dashboard's answers per coupon are the sum over both workers", async () => {
   const app = await spawnApp(env, { WORKERS: "2", LOG_LEVEL: "info" });
   try {
-    await until("both workers to listen", () => logLines(app).filter((l) => l.msg === "listening").length === 2);
-    const { id } = await createCoupon(app.url, { totalQuantity: 1_000 });
-    await issueCrowd(app, id);
-    const servedBy = new Set(logLines(app).filter((l) => l.msg === "request" && String(l.url).endsWith("/issue")).map((l) => l.pid));
-    expect(servedBy.size).toBe(2);
+    const id = await sellAcrossBothWorkers(app);
     // Whichever worker serves the stream, it shows every worker's answers (one worker's share would be less).
     for (let stream = 0; stream < 4; stream++) {
       const update = await firstDashboardUpdate(app.url);
