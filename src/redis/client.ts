@@ -6,15 +6,20 @@ export type RedisClient = Redis | Cluster;
 /**
  * Fail fast instead of queueing: while Redis is unreachable a command errors
  * at once (no offline queue, no per-request retries), and a command written
- * just as the server died, or to a stalled one, times out after
- * REDIS_COMMAND_TIMEOUT_MS (500 ms); so callers answer 503 within a second
- * instead of hanging. Nothing we send blocks, and a healthy Redis answers in
- * well under a millisecond.
+ * just as the server died, or to a stalled one, times out; so callers answer
+ * 503 within a second instead of hanging. Nothing we send blocks, and a
+ * healthy Redis answers in well under a millisecond.
+ *
+ * Admissions are bounded by `answerWithin` at REDIS_COMMAND_TIMEOUT_MS
+ * (500 ms). ioredis's own timeout, for every other command, is twice that:
+ * its timer cannot tell a late reply from one this process was too busy to
+ * read yet, and were it as short it would fire alongside answerWithin's and
+ * cut off a reply that answerWithin, which reads first, would have taken.
  */
-const fastFail = (commandTimeout: number): RedisOptions => ({
+const fastFail = (answerWithinMs: number): RedisOptions => ({
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
-  commandTimeout,
+  commandTimeout: 2 * answerWithinMs,
   connectTimeout: 1_000,
   enableAutoPipelining: true,
   retryStrategy: (times) => Math.min(50 * 2 ** times, 1_000),
@@ -80,11 +85,23 @@ export async function closeRedis(client: RedisClient): Promise<void> {
  * on a stalled server, so the command timeout alone does not bound a
  * request's wait; this does. The command may still run later: callers treat
  * this rejection as "outcome unknown", never as "did not happen".
+ *
+ * A process busy past the deadline (a CPU-starved host, a long GC) runs its
+ * timers before it reads its sockets, so a reply Redis sent in time may be
+ * waiting unread when the timer fires. The timer therefore gives up only
+ * after one more turn of the event loop (setImmediate runs after the socket
+ * reads), and a reply that was already here wins.
  */
 export function answerWithin<T>(command: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let turn: NodeJS.Immediate | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      turn = setImmediate(() => reject(new Error(`Redis did not answer within ${ms} ms`)));
+    }, ms);
   });
-  return Promise.race([command, deadline]).finally(() => clearTimeout(timer));
+  return Promise.race([command, deadline]).finally(() => {
+    clearTimeout(timer);
+    clearImmediate(turn);
+  });
 }

@@ -5,7 +5,8 @@ import { CROWD, expectLedgerMatchesAnswers, LIMIT } from "../support/conformance
 import { createCoupon } from "../support/http";
 import { ledger, race } from "../support/race";
 import { startRedisCluster, type RedisCluster } from "../support/redis-cluster";
-import { createTestEnv, type TestApp, type TestEnv } from "../support/test-env";
+import { spawnApp, stopApps, type ChildApp } from "../support/child-app";
+import { createTestEnv, type TestEnv } from "../support/test-env";
 
 /**
  * Every strategy runs on Redis Cluster. The conformance
@@ -15,7 +16,7 @@ import { createTestEnv, type TestApp, type TestEnv } from "../support/test-env";
  */
 let cluster: RedisCluster;
 let env: TestEnv;
-let apps: TestApp[];
+let apps: ChildApp[] = [];
 /** Per strategy: its coupon and the master its keys' slot belongs to. */
 const coupons = new Map<string, { id: number; master: string }>();
 
@@ -25,13 +26,16 @@ const issuedKey = (id: number) => env.config.redisKeyPrefix + couponKeys(id).iss
 
 beforeAll(async () => {
   cluster = await startRedisCluster();
-  env = await createTestEnv({ REDIS_CLUSTER_NODES: cluster.nodes.join(",") });
-  apps = [await env.startApp(), await env.startApp()];
+  const onCluster = { REDIS_CLUSTER_NODES: cluster.nodes.join(",") };
+  env = await createTestEnv(onCluster);
+  // Each instance its own process, as in production (see conformance.test.ts).
+  apps = [await spawnApp(env, onCluster), await spawnApp(env, onCluster)];
   // Strategy i on master i mod 3, so the Redis strategies between them cover every master.
   for (const [i, strategy] of STRATEGIES.entries()) coupons.set(strategy, await couponOnMaster(strategy, cluster.nodes[i % cluster.nodes.length]!));
 });
 afterAll(async () => {
-  await env?.dispose(); // stops the apps first, so nothing talks to the cluster as it goes
+  await stopApps(apps); // first, so nothing talks to the cluster as it goes
+  await env?.dispose();
   await cluster?.stop();
 });
 

@@ -2,7 +2,8 @@ import { STRATEGIES } from "../../src/issuance/strategy-names";
 import { CROWD, expectLedgerMatchesAnswers, LIMIT } from "../support/conformance";
 import { createCoupon } from "../support/http";
 import { ledger, race, toldIssued } from "../support/race";
-import { createTestEnv, SHOPPER_MODES, type TestApp, type TestEnv } from "../support/test-env";
+import { spawnApp, stopApps, type ChildApp } from "../support/child-app";
+import { createTestEnv, SHOPPER_MODES, type TestEnv } from "../support/test-env";
 import { tokensFor } from "../support/tokens";
 
 /**
@@ -11,18 +12,22 @@ import { tokensFor } from "../support/tokens";
  * naming themselves (SHOPPER_AUTH=none) and with every request carrying a
  * verified token (jwt). The ledger in PostgreSQL is the judge: exactly N
  * rows, one per user, and the answers match the rows (docs/guarantees.md,
- * promises 1–4).
+ * promises 1–4). Each instance is its own process, as in production, so
+ * neither shares an event loop with the other or with the crowd.
  */
 describe.each(SHOPPER_MODES)("SHOPPER_AUTH=%s", (mode, overrides) => {
   let env: TestEnv;
-  let apps: TestApp[];
+  let apps: ChildApp[] = [];
   const tokens = tokensFor(mode);
 
   beforeAll(async () => {
     env = await createTestEnv(overrides);
-    apps = [await env.startApp(), await env.startApp()];
+    apps = [await spawnApp(env, overrides), await spawnApp(env, overrides)];
   });
-  afterAll(() => env?.dispose());
+  afterAll(async () => {
+    await stopApps(apps);
+    await env?.dispose();
+  });
 
   describe.each(STRATEGIES)("strategy %s", (strategy) => {
     it(`issues exactly ${LIMIT} to a crowd of ${CROWD.requests} from ${CROWD.users} users on one instance`, async () => {

@@ -57,3 +57,9 @@ export async function spawnApp(env: TestEnv, overrides: Record<string, string> =
     exited: () => exit,
   };
 }
+
+/** SIGTERM to each app, resolving once all have exited (their graceful shutdown included). */
+export async function stopApps(apps: readonly ChildApp[]): Promise<void> {
+  for (const a of apps) a.kill("SIGTERM");
+  await Promise.all(apps.map((a) => a.exited()));
+}
