@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, importSPKI, jwtVerify, type JWTPayload } from "jose";
+import { LRUCache } from "lru-cache";
 import type { JwtSettings } from "../config";
 import { AppError } from "../errors";
 
@@ -9,6 +10,14 @@ import { AppError } from "../errors";
 export const MAX_TOKEN_BYTES = 8 * 1024;
 /** Leeway for `exp` and `nbf`: the identity provider's clock and ours disagree a little. */
 export const CLOCK_SKEW_SECONDS = 30;
+
+/**
+ * Verified tokens remembered per process, at most. A sold-out crowd is
+ * shoppers pressing "try again" with the token they already sent, and a
+ * remembered one costs a map lookup instead of a signature check (Envoy's
+ * jwt_authn keeps such a cache for the same reason). About 1 KB each.
+ */
+export const VERIFIED_TOKENS_KEPT = 20_000;
 
 /** A verified token's claims. */
 export type TokenClaims = JWTPayload;
@@ -34,6 +43,10 @@ export interface JwksOptions {
  * public key's own algorithm, RS256/ES256 for a JWKS. So `alg: none` and
  * algorithm confusion (an HS256 token "signed" with the public key) fail.
  * Every token must carry `exp` and `sub`.
+ *
+ * A token that verified is remembered, by its exact text, until it expires:
+ * the same bytes against the same keys always verify the same way, and only
+ * the clock changes the answer. Nothing that failed is remembered.
  */
 export function createTokenVerifier(settings: JwtSettings, jwks: JwksOptions = {}): TokenVerifier {
   const { key, algorithms } = keyOf(settings, jwks);
@@ -45,16 +58,26 @@ export function createTokenVerifier(settings: JwtSettings, jwks: JwksOptions = {
     requiredClaims: ["exp", "sub"],
   };
   const remote = settings.key.kind === "jwks";
+  const verified = new LRUCache<string, TokenClaims>({ max: VERIFIED_TOKENS_KEPT });
   return {
     async verify(token) {
+      const known = verified.get(token);
+      if (known) return known;
       try {
         const { payload } = await jwtVerify(token, await key(), options);
+        const ttl = acceptedForMs(payload.exp!, Date.now());
+        if (ttl > 0) verified.set(token, payload, { ttl });
         return payload;
       } catch (err) {
         throw tokenError(err, remote);
       }
     },
   };
+}
+
+/** How much longer a token expiring at `exp` (seconds) is accepted, given the clock leeway jose applies. */
+export function acceptedForMs(exp: number, nowMs: number): number {
+  return (exp + CLOCK_SKEW_SECONDS) * 1000 - nowMs;
 }
 
 type KeyResolver = () => Promise<Parameters<typeof jwtVerify>[1]>;
