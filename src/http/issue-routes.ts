@@ -18,7 +18,7 @@ export function issueRoutes(app: Express, deps: AppDeps): void {
   const maxWait = deps.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS;
   const shopper = shopperAuth(deps.tokens);
 
-  app.post("/coupons/:couponId/issue", deps.limits.byAddress, shopper, async (req, res) => {
+  app.post("/coupons/:couponId/issue", ...deps.limits.byAddress, ...shopper, async (req, res) => {
     const couponId = parseCouponId(req.params.couponId as string);
     countAnswer(res, couponId, deps.metrics.sales);
     const userId = issuingUser(req);
@@ -36,7 +36,7 @@ export function issueRoutes(app: Express, deps: AppDeps): void {
     });
   }
 
-  app.get("/coupons/:couponId/issuances/:userId", shopper, async (req, res) => {
+  app.get("/coupons/:couponId/issuances/:userId", ...shopper, async (req, res) => {
     const couponId = parseCouponId(req.params.couponId as string);
     const userId = parseUserIdParam(req.params.userId as string);
     ownUser(req, userId);
@@ -45,7 +45,7 @@ export function issueRoutes(app: Express, deps: AppDeps): void {
     res.json({ couponId, userId, ...status });
   });
 
-  app.get("/me/coupons", shopper, async (req, res) => {
+  app.get("/me/coupons", ...shopper, async (req, res) => {
     const userId = req.shopperId;
     if (userId === undefined) throw new AppError("NOT_FOUND", "GET /me/coupons needs SHOPPER_AUTH=jwt: without a token there is no \"me\"");
     const { cursor, limit } = parseQuery(holdingsQuery, req.url);

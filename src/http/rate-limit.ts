@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from "express";
+import type { RequestHandler } from "express";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { RateLimit } from "../config";
 import { AppError } from "../errors";
@@ -14,18 +14,14 @@ import { AppError } from "../errors";
  */
 export class IssueLimits {
   private readonly perUser: RateLimiterMemory | undefined;
-  private readonly perAddress: RateLimiterMemory | undefined;
+  /** Middleware (none when RATE_LIMIT_IP is off): the client address's budget, spent before anything else is read. */
+  readonly byAddress: RequestHandler[];
 
   constructor(limits: { user: RateLimit | undefined; ip: RateLimit | undefined }) {
     this.perUser = limiter(limits.user);
-    this.perAddress = limiter(limits.ip);
+    const perAddress = limiter(limits.ip);
+    this.byAddress = perAddress ? [(req, _res, next) => spend(perAddress, req.ip ?? "unknown", "this address").then(() => next())] : [];
   }
-
-  /** Middleware: the client address's budget, spent before anything else is read; a plain pass when off. */
-  readonly byAddress = (req: Request, _res: Response, next: NextFunction): void | Promise<void> => {
-    if (!this.perAddress) return next();
-    return spend(this.perAddress, req.ip ?? "unknown", "this address").then(() => next());
-  };
 
   /** The user's budget, spent once the user is known (from the token, or the body). */
   async byUser(userId: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from "express";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { z } from "zod";
 import { AppError } from "../errors";
 import { bearerToken, type TokenVerifier } from "./token-verifier";
@@ -15,17 +15,17 @@ declare module "express-serve-static-core" {
  * With SHOPPER_AUTH=jwt (a verifier given), a shopper route needs a verified
  * bearer token whose `sub` is a user id (a positive 64-bit decimal);
  * otherwise 401 with the reason's code, before anything else is read. With
- * SHOPPER_AUTH=none it does nothing: the body or path names the user.
+ * SHOPPER_AUTH=none there is no such middleware: the body or path names the user.
  */
-export function shopperAuth(verifier: TokenVerifier | undefined) {
-  if (!verifier) return (_req: Request, _res: Response, next: NextFunction) => next();
-  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+export function shopperAuth(verifier: TokenVerifier | undefined): RequestHandler[] {
+  if (!verifier) return [];
+  return [async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     const claims = await verifier.verify(bearerToken(req.headers.authorization));
     const id = typeof claims.sub === "string" ? canonicalUserId(claims.sub) : undefined;
     if (id === undefined) throw new AppError("TOKEN_SUBJECT_INVALID", "The bearer token's sub must be a positive 64-bit integer in decimal");
     req.shopperId = id;
     next();
-  };
+  }];
 }
 
 /** With a token the body may leave userId out; if it names one, it must be the token's. */
