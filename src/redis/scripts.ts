@@ -19,10 +19,12 @@ const INCLUDE = /^-- @include ([a-z][A-Za-z0-9]*)$/gm;
  *
  * A line `-- @include <name>` is replaced by `includes/<name>.lua` of the
  * same folder: a Lua function several scripts share (Redis runs each script
- * alone, so shared code has to be part of every script that needs it).
+ * alone, so shared code has to be part of every script that needs it). An
+ * include may include another.
  */
 export function readLuaScripts(dir: string): readonly LuaScript[] {
-  const include = (_line: string, name: string) => readFileSync(path.join(dir, "includes", `${name}.lua`), "utf8");
+  const include = (_line: string, name: string): string =>
+    readFileSync(path.join(dir, "includes", `${name}.lua`), "utf8").replace(INCLUDE, include);
   return readdirSync(dir).flatMap((file) => {
     const m = FILE_NAME.exec(file);
     if (!m) return [];

@@ -14,9 +14,8 @@ Returns
   5, 6 or 7       the sale admits no one now: PAUSED, ENDED or NOT_STARTED
                   (see includes/saleRefusal.lua)
 ]]
--- @include saleRefusal
-if redis.call('HGET', KEYS[1], 'tag') ~= ARGV[1] then return 0 end
-local refusal = saleRefusal(KEYS[1])
+-- @include admissionRefusal
+local refusal = admissionRefusal(KEYS[1], ARGV[1])
 if refusal then return refusal end
 local room = tonumber(redis.call('HGET', KEYS[1], 'limit')) - redis.call('SCARD', KEYS[2])
 local reply = redis.call('SMISMEMBER', KEYS[2], unpack(ARGV, 2))

@@ -23,9 +23,8 @@ Returns
   6  ENDED        the sale is closed or past its window
   7  NOT_STARTED  the sale window has not opened
 ]]
--- @include saleRefusal
-if redis.call('HGET', KEYS[1], 'tag') ~= ARGV[2] then return 0 end
-local refusal = saleRefusal(KEYS[1])
+-- @include admissionRefusal
+local refusal = admissionRefusal(KEYS[1], ARGV[2])
 if refusal then return refusal end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 4 end
