@@ -64,16 +64,21 @@ function issue(app: ChildApp, couponId: number, userId: string): Promise<Reply> 
 
 const answerOf = (r: Reply) => `${r.status} ${r.body.code ?? r.body.status}`;
 
+/** `users` shoppers never seen before, one request each, 50 in flight over every app. */
+function freshCrowd(apps: readonly ChildApp[], couponId: number, users: number) {
+  const firstUser = nextUser;
+  nextUser += users;
+  return race(
+    apps.map((x) => x.url),
+    couponId,
+    { users, requests: users, concurrency: 50, prefer: "wait=5", firstUser },
+  );
+}
+
 /** Sells the coupon out through both apps, with a crowd larger than the limit; resolves with the coupon and its winners. */
 async function sellOut(apps: readonly ChildApp[], strategy: string): Promise<{ id: number; winners: string[] }> {
   const { id } = await createCoupon(a.url, { totalQuantity: LIMIT, strategy });
-  const first = nextUser;
-  nextUser += 200;
-  await race(
-    apps.map((x) => x.url),
-    id,
-    { users: 200, requests: 200, concurrency: 50, prefer: "wait=5", firstUser: first },
-  );
+  await freshCrowd(apps, id, 200);
   const winners = (await ledger(env, id)).userIds;
   expect(winners).toHaveLength(LIMIT);
   return { id, winners };
@@ -157,13 +162,7 @@ async function raiseAndTimeFirstAdmission(via: ChildApp, at: ChildApp, couponId:
 
 /** A crowd of hundreds on every app after the raise: the new places are all taken, and not one more. */
 async function expectExactlyRaisedLimit(apps: readonly ChildApp[], couponId: number): Promise<void> {
-  const first = nextUser;
-  nextUser += 300;
-  await race(
-    apps.map((x) => x.url),
-    couponId,
-    { users: 300, requests: 300, concurrency: 50, prefer: "wait=5", firstUser: first },
-  );
+  await freshCrowd(apps, couponId, 300);
   const rows = await ledger(env, couponId);
   expect(rows.userIds).toHaveLength(LIMIT + RAISE);
   expect(rows.issuedCount).toBe(LIMIT + RAISE);
